@@ -193,6 +193,133 @@ public final class FastOps {
         });
     }
 
+    /** {@code -Dvitj.attention=blas} sends the attention products to BLAS even with the vector kernels (for comparisons). */
+    private static final boolean BLAS_ATTENTION = "blas".equalsIgnoreCase(System.getProperty("vitj.attention", ""));
+
+    /**
+     * Whether {@link #attention} is used: the kernels have a register-blocked {@code matmul} (the vector
+     * kernels) and {@code vitj.attention=blas} is not set. Otherwise the attention products go to BLAS one
+     * head at a time.
+     */
+    public boolean fusedAttention() {
+        return kernels.matmulColumns() > 1 && !BLAS_ATTENTION;
+    }
+
+    /**
+     * Scaled dot-product attention of every head of one sequence, the heads split across the threads (one
+     * head = one task, no BLAS call). Head {@code h} reads its {@code [n, hd]} query, key and value column
+     * blocks from the fused projection ({@code qkv} rows of stride {@code 3·heads·hd} from {@code qkvOff},
+     * columns {@code h·hd}, {@code D + h·hd}, {@code 2D + h·hd}), computes
+     * {@code P = softmax(scale·q kᵀ)} (keys {@code 0..i} only for query {@code i} when {@code causal}) and
+     * writes {@code P v} into its columns {@code h·hd..} of the context rows (stride {@code ctxLd} from
+     * {@code ctxOff}). When {@code probs} is not null, P is also stored there as {@code [heads, n, n]} from
+     * {@code probsOff}. Operands are copied into per-thread, zero-padded scratch (a head is ~150 KB for
+     * ViT-B/16: it stays in the core's L2 cache).
+     */
+    public synchronized void attention(NativeBuffer qkv, int qkvOff, int n, int heads, int hd, float scale, boolean causal,
+                                       NativeBuffer ctx, int ctxOff, int ctxLd, NativeBuffer probs, int probsOff) {
+        if (!fusedAttention()) {
+            throw new IllegalStateException("FastOps.attention needs the vector kernels (see fusedAttention())");
+        }
+        int d = heads * hd;
+        checkRows("attention qkv", qkv, qkvOff, n, 3 * d, 3 * d);
+        checkRows("attention ctx", ctx, ctxOff, n, d, ctxLd);
+        if (probs != null) {
+            checkRows("attention probs", probs, probsOff, heads * n, n, n);
+        }
+        ensureAttentionScratch(n, hd);
+        workers.forRange(heads, 1, (w, from, to) -> {
+            HeadScratch hs = heads()[w];
+            for (int h = from; h < to; h++) {
+                head(hs, qkv, qkvOff, n, d, h, hd, scale, causal, ctx, ctxOff, ctxLd, probs, probsOff);
+            }
+        });
+    }
+
+    private void head(HeadScratch hs, NativeBuffer qkv, int qkvOff, int n, int d, int h, int hd, float scale,
+                      boolean causal, NativeBuffer ctx, int ctxOff, int ctxLd, NativeBuffer probs, int probsOff) {
+        int np = hs.np;
+        int hdp = hs.hdp;
+        int ld = 3 * d;
+        float[] k = hs.k;
+        for (int i = 0; i < n; i++) {
+            int at = qkvOff + i * ld + h * hd;
+            qkv.get(at, hs.q, i * hdp, hd); // q row i
+            qkv.get(at + d, k, i * hd, hd); // k row i
+            qkv.get(at + 2 * d, hs.v, i * hdp, hd); // v row i
+        }
+        // kt = kᵀ, written row by row (sequential stores; the strided reads stay in L1)
+        for (int c = 0; c < hd; c++) {
+            int to = c * np;
+            for (int i = 0; i < n; i++) {
+                hs.kt[to + i] = k[i * hd + c];
+            }
+        }
+        // scores [mp, np] = q [mp, hdp] · kt [hdp, np]; the zero padding gives zero scores outside [n, n]
+        kernels.matmul(hs.q, hdp, hs.kt, np, hs.s, np, hs.mp, np, hdp);
+        for (int i = 0; i < n; i++) {
+            kernels.softmax(hs.s, i * np, n, causal ? i + 1 : n, scale, null, 0);
+            if (probs != null) {
+                probs.put(probsOff + (h * n + i) * n, hs.s, i * np, n);
+            }
+        }
+        // out [mp, hdp] = p [mp, np] · v [np, hdp]
+        kernels.matmul(hs.s, np, hs.v, hdp, hs.o, hdp, hs.mp, hdp, np);
+        for (int i = 0; i < n; i++) {
+            ctx.put(ctxOff + i * ctxLd + h * hd, hs.o, i * hdp, hd);
+        }
+    }
+
+    /** One thread's zero-padded operands of one head: sizes rounded up to the matmul's blocks. */
+    private static final class HeadScratch {
+        final int n;
+        final int hd;
+        final int mp;
+        final int np;
+        final int hdp;
+        final float[] q; // [mp, hdp]
+        final float[] kt; // [hdp, np]
+        final float[] v; // [np, hdp]
+        final float[] s; // [mp, np]
+        final float[] o; // [mp, hdp]
+        final float[] k; // [n, hd], before the transpose
+
+        HeadScratch(int n, int hd, int rows, int columns) {
+            this.n = n;
+            this.hd = hd;
+            this.mp = roundUp(n, rows);
+            this.np = roundUp(n, columns);
+            this.hdp = roundUp(hd, columns);
+            this.q = new float[mp * hdp];
+            this.kt = new float[hdp * np];
+            this.v = new float[np * hdp];
+            this.s = new float[mp * np];
+            this.o = new float[mp * hdp];
+            this.k = new float[n * hd];
+        }
+
+        private static int roundUp(int x, int m) {
+            return (x + m - 1) / m * m;
+        }
+    }
+
+    private HeadScratch[] headScratch;
+
+    private HeadScratch[] heads() {
+        return headScratch;
+    }
+
+    /** (Re)allocates the per-thread head scratch when the sequence length or head width changes (zeroed padding). */
+    private void ensureAttentionScratch(int n, int hd) {
+        if (headScratch == null || headScratch[0].n != n || headScratch[0].hd != hd) {
+            HeadScratch[] all = new HeadScratch[scratchA.length];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = new HeadScratch(n, hd, kernels.matmulRows(), kernels.matmulColumns());
+            }
+            headScratch = all;
+        }
+    }
+
     /**
      * Mean of {@code count} consecutive rows per group: for each of {@code groups} groups, rows
      * {@code first..first+count-1} of the group's {@code rowsPerGroup} rows ({@code cols} floats each,

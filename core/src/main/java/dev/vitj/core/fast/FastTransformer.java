@@ -18,9 +18,11 @@ import java.util.List;
  * <pre>
  *   h = LN1(x)                                   fused kernel
  *   qkv = h·Wqkvᵀ (+ b)                          one GEMM [T, 3D]
- *   per image and head: S = q·kᵀ                 GEMM on strided views of qkv (lda = 3D): no head split
- *   P = softmax(scale·S [+ causal])              fused kernel, all heads at once
- *   per image and head: ctx[:, head] = P·v       GEMM writing into the head's columns (ldc = D): no merge
+ *   per image, all heads:                        {@link FastOps#attention}: per head, q, k, v copied from
+ *     P = softmax(scale·q kᵀ [+ causal])           their columns of qkv into L2-sized scratch, two register-
+ *     ctx[:, head] = P·v                           blocked Java products and the fused softmax; heads split
+ *                                                  across the threads (with the scalar kernels: BLAS per
+ *                                                  head on strided views of qkv instead)
  *   x += bproj;  x += ctx·Wprojᵀ                 GEMM with beta = 1: the residual add is free
  *   h = LN2(x)
  *   a = act(h·W1ᵀ + b1)                          GEMM, then fused bias + activation
@@ -215,8 +217,39 @@ public final class FastTransformer implements AutoCloseable {
         }
         t = Profile.lap(profile, Profile.Stage.ATTENTION_QKV, t);
 
+        if (ops.fusedAttention()) {
+            for (int img = 0; img < batch; img++) {
+                // all heads of this image in cache-sized Java kernels, the heads split across the threads
+                ops.attention(qkv, img * n * d3, n, heads, headDim, scale, causal, ctx, img * n * d, d,
+                        sink == null ? null : scores, 0);
+                if (sink != null) {
+                    sink.accept(index, img, scores, 0, heads, n);
+                }
+            }
+        } else {
+            blasAttention(ops, index, ws, batch, n, causal, sink);
+        }
+        t = Profile.lap(profile, Profile.Stage.ATTENTION_CORE, t);
+
+        ops.biasAct(x, 0, rows, d, d, b.bproj(), Act.IDENTITY); // x += bproj, then x += ctx·Wprojᵀ
+        ops.gemm(false, true, rows, d, d, 1f, ctx, 0, d, b.wproj(), 0, d, 1f, x, 0, d);
+        Profile.lap(profile, Profile.Stage.ATTENTION_PROJ, t);
+    }
+
+    /**
+     * The attention products through BLAS, one call per head and product, on strided views of {@code qkv}
+     * (no head split) writing into the heads' columns of {@code ctx} (no merge); the softmax fused, all heads
+     * of an image at once. Used with the scalar kernels (their {@code matmul} is slow).
+     */
+    private void blasAttention(FastOps ops, int index, Workspace ws, int batch, int n, boolean causal,
+                               AttentionSink sink) {
+        int d = dim;
+        int d3 = 3 * d;
         int hd = headDim;
         int nn = n * n;
+        NativeBuffer qkv = ws.qkv();
+        NativeBuffer scores = ws.scores();
+        NativeBuffer ctx = ws.ctx();
         for (int img = 0; img < batch; img++) {
             int base = img * n * d3; // this image's first qkv row
             for (int head = 0; head < heads; head++) {
@@ -234,11 +267,6 @@ public final class FastTransformer implements AutoCloseable {
                         0f, ctx, img * n * d + head * hd, d);
             }
         }
-        t = Profile.lap(profile, Profile.Stage.ATTENTION_CORE, t);
-
-        ops.biasAct(x, 0, rows, d, d, b.bproj(), Act.IDENTITY); // x += bproj, then x += ctx·Wprojᵀ
-        ops.gemm(false, true, rows, d, d, 1f, ctx, 0, d, b.wproj(), 0, d, 1f, x, 0, d);
-        Profile.lap(profile, Profile.Stage.ATTENTION_PROJ, t);
     }
 
     /** {@code x += mlp(LN2(x))}. */

@@ -39,4 +39,21 @@ public interface FloatKernels {
 
     /** {@code x[i] = exp(x[i])} ({@link FastMath#exp}); exposed for tests and reuse. */
     void exp(float[] x, int off, int n);
+
+    /** The row granularity of {@link #matmul}: {@code m} must be a multiple of it (6 for the vector kernels, 1 for scalar). */
+    int matmulRows();
+
+    /**
+     * The column granularity of {@link #matmul}: {@code n} must be a multiple of it (16 with 256-bit vectors,
+     * 32 with 512-bit ones, 1 for the scalar kernels). Callers pad their operands with zeros.
+     */
+    int matmulColumns();
+
+    /**
+     * A small matrix product for cache-resident operands (one attention head): {@code C[m×n] = A[m×k]·B[k×n]},
+     * all row-major with the given row strides; {@code m} a multiple of {@link #matmulRows()} and {@code n} of
+     * {@link #matmulColumns()}. The vector version keeps a 6×{@code matmulColumns()} block of C in twelve
+     * registers and streams A and B through it.
+     */
+    void matmul(float[] a, int lda, float[] b, int ldb, float[] c, int ldc, int m, int n, int k);
 }

@@ -72,6 +72,20 @@ public final class Kernels {
         }
     }
 
+    static void checkMatmul(float[] a, int lda, float[] b, int ldb, float[] c, int ldc, int m, int n, int k, int rows,
+                            int columns) {
+        if (m <= 0 || n <= 0 || k <= 0 || m % rows != 0 || n % columns != 0) {
+            throw new IllegalArgumentException("matmul: m = " + m + ", n = " + n + ", k = " + k
+                    + ": all must be positive, m a multiple of " + rows + " and n a multiple of " + columns);
+        }
+        if (lda < k || ldb < n || ldc < n || a == null || b == null || c == null
+                || (long) (m - 1) * lda + k > a.length || (long) (k - 1) * ldb + n > b.length
+                || (long) (m - 1) * ldc + n > c.length) {
+            throw new IllegalArgumentException("matmul: a " + m + "x" + k + " (stride " + lda + "), b " + k + "x" + n
+                    + " (stride " + ldb + ") or c " + m + "x" + n + " (stride " + ldc + ") does not fit its array");
+        }
+    }
+
     static void checkLayerNorm(float[] x, int xOff, float[] y, int yOff, int n, float[] gamma, float[] beta) {
         if (n <= 0) {
             throw new IllegalArgumentException("layerNorm: row length must be positive, got " + n);

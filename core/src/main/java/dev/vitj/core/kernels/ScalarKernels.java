@@ -111,6 +111,32 @@ final class ScalarKernels implements FloatKernels {
     }
 
     @Override
+    public int matmulRows() {
+        return 1;
+    }
+
+    @Override
+    public int matmulColumns() {
+        return 1;
+    }
+
+    @Override
+    public void matmul(float[] a, int lda, float[] b, int ldb, float[] c, int ldc, int m, int n, int k) {
+        Kernels.checkMatmul(a, lda, b, ldb, c, ldc, m, n, k, 1, 1);
+        for (int i = 0; i < m; i++) {
+            int ci = i * ldc;
+            java.util.Arrays.fill(c, ci, ci + n, 0f);
+            for (int p = 0; p < k; p++) {
+                float aip = a[i * lda + p];
+                int bp = p * ldb;
+                for (int j = 0; j < n; j++) {
+                    c[ci + j] += aip * b[bp + j];
+                }
+            }
+        }
+    }
+
+    @Override
     public void exp(float[] x, int off, int n) {
         Kernels.checkRange("exp", x, off, n);
         for (int i = 0; i < n; i++) {

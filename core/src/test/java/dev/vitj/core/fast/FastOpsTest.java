@@ -115,6 +115,62 @@ class FastOpsTest {
         }
     }
 
+    /** The attention of every head against the definition in double, with odd sizes (padding) and both masks. */
+    @Test
+    void attentionOfAllHeadsMatchesTheDefinition() {
+        Random rnd = new Random(15);
+        for (boolean causal : new boolean[] {false, true}) {
+            int n = 23, heads = 3, hd = 12, d = heads * hd, ctxLd = d + 5, off = 7;
+            float scale = (float) (1 / Math.sqrt(hd));
+            float[] qkv = random(rnd, off + n * 3 * d);
+            NativeBuffer in = NativeBuffer.copyOf(qkv);
+            NativeBuffer ctx = NativeBuffer.copyOf(new float[n * ctxLd]);
+            NativeBuffer probs = NativeBuffer.allocate(heads * n * n);
+            ops.attention(in, off, n, heads, hd, scale, causal, ctx, 0, ctxLd, probs, 0);
+            for (int h = 0; h < heads; h++) {
+                for (int i = 0; i < n; i++) {
+                    int valid = causal ? i + 1 : n;
+                    double[] p = new double[n];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j < valid; j++) {
+                        double s = 0;
+                        for (int c = 0; c < hd; c++) {
+                            s += (double) qkv[off + i * 3 * d + h * hd + c] * qkv[off + j * 3 * d + d + h * hd + c];
+                        }
+                        p[j] = s * scale;
+                        max = Math.max(max, p[j]);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < valid; j++) {
+                        p[j] = Math.exp(p[j] - max);
+                        sum += p[j];
+                    }
+                    for (int j = 0; j < n; j++) {
+                        p[j] = j < valid ? p[j] / sum : 0;
+                        assertEquals(p[j], probs.get((h * n + i) * n + j), 1e-6, "probs " + h + "," + i + "," + j);
+                    }
+                    for (int c = 0; c < hd; c++) {
+                        double o = 0;
+                        for (int j = 0; j < n; j++) {
+                            o += p[j] * qkv[off + j * 3 * d + 2 * d + h * hd + c];
+                        }
+                        assertEquals(o, ctx.get(i * ctxLd + h * hd + c), 1e-5, "ctx " + h + "," + i + "," + c);
+                    }
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                for (int c = d; c < ctxLd; c++) {
+                    assertEquals(0f, ctx.get(i * ctxLd + c), "padding column " + c + " of ctx must stay untouched");
+                }
+            }
+        }
+        assertEquals(true, ops.fusedAttention());
+        FastOps scalar = new FastOps(Kernels.scalar(), Gemm.best(), 2);
+        assertEquals(false, scalar.fusedAttention());
+        assertThrows(IllegalStateException.class, () -> scalar.attention(NativeBuffer.allocate(300), 0, 2, 2, 4, 1f, false,
+                NativeBuffer.allocate(16), 0, 8, null, 0));
+    }
+
     @Test
     void badShapesAreRejected() {
         NativeBuffer small = NativeBuffer.allocate(100);

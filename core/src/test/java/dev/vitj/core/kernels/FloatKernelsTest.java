@@ -253,6 +253,42 @@ class FloatKernelsTest {
     }
 
     @Test
+    void matmulMatchesTheDefinition() {
+        Random rnd = new Random(6);
+        for (FloatKernels k : implementations()) {
+            int m = 3 * k.matmulRows() * 2;
+            int n = 2 * k.matmulColumns() + (k.matmulColumns() == 1 ? 5 : 0);
+            int depth = 37;
+            int lda = depth + 3, ldb = n + 2 * k.matmulColumns(), ldc = n + 1;
+            float[] a = random(rnd, m * lda, 1);
+            float[] b = random(rnd, depth * ldb, 1);
+            float[] c = random(rnd, m * ldc, 1); // overwritten, not accumulated
+            float[] before = c.clone();
+            k.matmul(a, lda, b, ldb, c, ldc, m, n, depth);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < ldc; j++) {
+                    if (j >= n) {
+                        assertEquals(before[i * ldc + j], c[i * ldc + j], k.name() + ": column " + j + " is outside C");
+                        continue;
+                    }
+                    double sum = 0;
+                    for (int p = 0; p < depth; p++) {
+                        sum += (double) a[i * lda + p] * b[p * ldb + j];
+                    }
+                    assertEquals(sum, c[i * ldc + j], 1e-4, k.name() + " matmul at " + i + "," + j);
+                }
+            }
+            if (k.matmulRows() > 1) {
+                assertThrows(IllegalArgumentException.class, () -> k.matmul(a, lda, b, ldb, c, ldc, m - 1, n, depth));
+            }
+            if (k.matmulColumns() > 1) {
+                assertThrows(IllegalArgumentException.class, () -> k.matmul(a, lda, b, ldb, c, ldc, m, n - 1, depth));
+            }
+            assertThrows(IllegalArgumentException.class, () -> k.matmul(a, lda, b, ldb, c, ldc, m + k.matmulRows() * 40, n, depth));
+        }
+    }
+
+    @Test
     void badRangesAreRejected() {
         for (FloatKernels k : implementations()) {
             float[] x = new float[10];
