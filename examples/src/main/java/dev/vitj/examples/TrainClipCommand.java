@@ -59,9 +59,9 @@ final class TrainClipCommand implements Command {
                   --patience P          stop after P epochs without a better validation zero-shot accuracy (the
                                         validation loss without labels) (default 0: off)
                   --clip-grad X         gradient-norm clipping (default 1.0; 0: off)
-                  --preset NAME         architecture: shapes-tiny (default: 32 px, patch 8, width 64, 2+2 blocks),
-                                        shapes-small (64 px, width 128, 4+4 blocks), or an open_clip name such as
-                                        ViT-B-32
+                  --preset NAME         architecture: shapes-tiny (default: 32 px, patch 8, vision 2 blocks of
+                                        width 64 with average pooling, text 1 block), shapes-small (64 px, patch
+                                        8, vision 3 blocks, text 2 blocks), or an open_clip name such as ViT-B-32
                   --config FILE         architecture from an open_clip_config.json (instead of --preset)
                   --img-size N          input side in pixels (default: the preset's; shapes need >= 32);
                                         --image-size is the same
@@ -70,7 +70,7 @@ final class TrainClipCommand implements Command {
                   --template T          zero-shot validation prompt with {} for the class name (repeatable; default
                                         "a {}" for shapes, "a photo of a {}." for a caption folder)
                   --caption-dropout P   shapes: leave out each of size, colour and position with probability P
-                                        (default 0.5; 0: full captions)
+                                        (default 0.75; 0: full captions)
                   --train-size N        shapes: training images (default 4000)
                   --val-size N          shapes: validation images (default 1000)
                   --object-size S       shapes: only "large" or only "small" objects (default: both; at 32 px a
@@ -182,7 +182,7 @@ final class TrainClipCommand implements Command {
                 .epochs(args.getInt("epochs", 30)).batchSize(args.getInt("batch", 64)).lr(args.getDouble("lr", 2e-3))
                 .weightDecay(args.getDouble("weight-decay", 0.1)).warmupEpochs(args.getInt("warmup-epochs", 1))
                 .patience(args.getInt("patience", 0)).clipGradNorm(args.getDouble("clip-grad", 1.0))
-                .captionDropout(args.getDouble("caption-dropout", 0.5))
+                .captionDropout(args.getDouble("caption-dropout", 0.75))
                 .shapesSizes(args.getInt("train-size", 4000), args.getInt("val-size", 1000))
                 .valFraction(args.getDouble("val-fraction", 0.1)).seed(args.getInt("seed", 0));
         if (args.has("object-size")) {
