@@ -9,8 +9,9 @@ import dev.vitj.core.image.PreprocessConfig;
 import dev.vitj.core.image.ResizeMode;
 import dev.vitj.core.io.AtomicFiles;
 import dev.vitj.core.io.SafeTensors;
+import dev.vitj.core.io.TensorFile;
 import dev.vitj.core.io.WeightFiles;
-import dev.vitj.core.io.torch.TorchCheckpoint;
+import dev.vitj.core.nn.Module;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -23,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * An OpenCLIP model opened from a directory laid out as on the Hugging Face hub: the model, its
@@ -74,18 +76,16 @@ public final class OpenClip {
      * @param type FLOAT, or DOUBLE for reference-precision runs
      * @throws IOException              for a missing or unreadable file, naming it
      * @throws IllegalArgumentException for an unsupported configuration (naming the key) or weights that do
-     *                                  not fit it (naming every offending key)
+     *                                  not fit it (naming every offending key; checked on the file's header,
+     *                                  before anything large is allocated)
      */
     public static OpenClip load(Path dir, DataType type) throws IOException {
         checkType(type);
         Config cfg = readConfig(dir);
         ClipTokenizer tokenizer = tokenizer(dir);
-        ClipModel model = new ClipModel(cfg.model(), tokenizer);
-        if (type != DataType.FLOAT) {
-            model.to(type);
-        }
         Path weights = weightsFile(dir);
-        model.loadOpenClipStateDict(readWeights(weights, type, k -> true), weights.toString());
+        ClipModel model = loadWeights(weights, type, cfg.model(), "", k -> true,
+                () -> new ClipModel(cfg.model(), tokenizer));
         return new OpenClip(model, cfg.preprocess(), dir, weights);
     }
 
@@ -264,32 +264,50 @@ public final class OpenClip {
     }
 
     /**
-     * Reads the tensors of a weights file whose names pass {@code keep}, floats converted to {@code type}
-     * (a vision-only load skips the text tower's tensors this way).
+     * Builds a model with {@code build} and fills it from the tensors of {@code file} whose names pass
+     * {@code keep}, floats converted to {@code type}, header first: the tensors' names, shapes and types are
+     * compared with the model's (through {@link OpenClipKeys}) before any tensor is read or any parameter
+     * allocated, and the model is built without a random initialisation, so loading needs about the
+     * model's size in memory.
+     *
+     * @param prefix {@code ""} for a {@link ClipModel}, {@code "visual."} for its vision tower alone (then
+     *               {@code keep} must pass only the {@code visual.} tensors)
+     * @throws IllegalArgumentException naming the file and every missing, unexpected, misshapen or non-float key
      */
-    static Map<String, INDArray> readWeights(Path file, DataType type, Predicate<String> keep) throws IOException {
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        switch (WeightFiles.formatOf(file)) {
-            case SAFETENSORS -> {
-                try (SafeTensors st = SafeTensors.open(file)) {
-                    for (String name : st.names()) {
-                        if (keep.test(name)) {
-                            out.put(name, st.get(name, type));
-                        }
-                    }
+    static <M extends Module> M loadWeights(Path file, DataType type, OpenClipConfig cfg, String prefix,
+                                            Predicate<String> keep, Supplier<M> build) throws IOException {
+        try (TensorFile weights = WeightFiles.open(file)) {
+            Map<String, long[]> shapes = new LinkedHashMap<>();
+            for (String name : weights.names()) {
+                if (keep.test(name)) {
+                    shapes.put(name, weights.shape(name));
                 }
             }
-            case TORCH -> {
-                try (TorchCheckpoint ckpt = TorchCheckpoint.open(file)) {
-                    for (String name : ckpt.names()) {
-                        if (keep.test(name)) {
-                            out.put(name, ckpt.get(name, type));
-                        }
-                    }
+            // Every block has weights of its own: more blocks than the file has tensors cannot fit, and are
+            // refused before even the model's skeleton (one object tree per block) is built.
+            int blocks = cfg.vision().layers() + (prefix.isEmpty() ? cfg.text().layers() : 0);
+            if (blocks > shapes.size()) {
+                throw OpenClipKeys.misfit(file.toString(), List.of("the configuration has " + blocks
+                        + " transformer blocks but the file holds only " + shapes.size() + " tensors"));
+            }
+            // Shapes and types only: no parameter is allocated until the file has been checked against it.
+            M model = Module.withDeferredInit(build);
+            model.to(type);
+            OpenClipKeys keys = new OpenClipKeys(cfg, OpenClipKeys.isCustomText(shapes.keySet()));
+            List<String> problems = keys.problems(model, prefix, shapes);
+            problems.addAll(WeightFiles.nonFloatingPoint(weights, shapes.keySet()));
+            if (!problems.isEmpty()) {
+                throw OpenClipKeys.misfit(file.toString(), problems);
+            }
+            Map<String, INDArray> state = new LinkedHashMap<>();
+            for (String name : shapes.keySet()) {
+                if (!OpenClipKeys.isDropped(name)) {
+                    state.put(name, weights.get(name, type));
                 }
             }
+            keys.load(model, prefix, state, file.toString()); // the arrays read become the parameters
+            return model;
         }
-        return out;
     }
 
     static void checkType(DataType type) {

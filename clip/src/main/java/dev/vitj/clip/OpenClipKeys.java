@@ -190,14 +190,22 @@ final class OpenClipKeys {
         };
     }
 
-    /** The tensor in vitj's layout, or null when its shape cannot be converted to {@code target}. */
+    /** True when a tensor of open_clip shape {@code found} converts to vitj's {@code target} shape. */
+    private boolean fits(String vitjName, long[] found, long[] target) {
+        return switch (changeOf(vitjName)) {
+            case NONE -> Arrays.equals(found, target);
+            case LEAD_ONES -> Arrays.equals(found, openClipShape(vitjName, target));
+            case SCALAR -> found.length == 0 || (found.length == 1 && found[0] == 1); // [] or [1]
+            case TRANSPOSE -> found.length == 2 && found[0] == target[1] && found[1] == target[0];
+        };
+    }
+
+    /** The tensor in vitj's layout {@code target}; it must {@link #fits fit}. */
     private INDArray convert(String vitjName, INDArray v, long[] target) {
         return switch (changeOf(vitjName)) {
-            case NONE -> Arrays.equals(v.shape(), target) ? v : null;
-            case LEAD_ONES -> Arrays.equals(v.shape(), openClipShape(vitjName, target)) ? v.reshape('c', target) : null;
-            case SCALAR -> v.rank() <= 1 && v.length() == 1 ? v.reshape('c', target) : null; // [] or [1]
-            case TRANSPOSE -> v.rank() == 2 && v.size(0) == target[1] && v.size(1) == target[0]
-                    ? v.transpose().dup('c') : null; // [in, out] -> [out, in]
+            case NONE -> v;
+            case LEAD_ONES, SCALAR -> v.reshape('c', target);
+            case TRANSPOSE -> v.transpose().dup('c'); // [in, out] -> [out, in]
         };
     }
 
@@ -254,7 +262,7 @@ final class OpenClipKeys {
     /**
      * Loads an open_clip state dict into {@code target}, strictly: every parameter must be present with
      * the right shape and every key must be used. All problems are collected and reported together,
-     * each by its open_clip key and with shapes in open_clip's layout.
+     * each by its open_clip key and with shapes in open_clip's layout ({@link #problems}).
      *
      * @param target     the module to load ({@link ClipModel}, or a vision tower alone)
      * @param prefix     what to put before {@code target}'s parameter names to get the {@link ClipModel}
@@ -263,54 +271,70 @@ final class OpenClipKeys {
      * @param source     names the weights file in the error message
      */
     void load(Module target, String prefix, Map<String, INDArray> openClip, String source) {
-        Map<String, INDArray> mapped = new LinkedHashMap<>(); // by vitj name, without the prefix
-        Map<String, String> origin = new LinkedHashMap<>(); // vitj name -> open_clip key
-        List<String> problems = new ArrayList<>();
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        openClip.forEach((k, v) -> shapes.put(k, v.shape()));
+        List<String> problems = problems(target, prefix, shapes);
+        if (!problems.isEmpty()) {
+            throw misfit(source, problems);
+        }
+        Map<String, Parameter> params = target.namedParameters();
+        Map<String, INDArray> ready = new LinkedHashMap<>(); // by vitj name, without the prefix
         for (Map.Entry<String, INDArray> e : openClip.entrySet()) {
+            if (!isDropped(e.getKey())) {
+                String name = toVitj(e.getKey()).substring(prefix.length());
+                ready.put(name, convert(prefix + name, e.getValue(), params.get(name).shape()));
+            }
+        }
+        target.loadStateDict(ready, true);
+    }
+
+    /**
+     * Every way a state dict with these tensor shapes (by open_clip key) fails to fit {@code target}, one line
+     * per missing key, unexpected key and shape mismatch, named by open_clip key with shapes in open_clip's
+     * layout; empty when it fits. Needs only shapes, so a file's header can be checked before anything is read.
+     * {@code prefix} as in {@link #load}.
+     */
+    List<String> problems(Module target, String prefix, Map<String, long[]> openClip) {
+        Map<String, String> origin = new LinkedHashMap<>(); // vitj name (without the prefix) -> open_clip key
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : openClip.entrySet()) {
             String key = e.getKey();
             if (isDropped(key)) {
                 continue;
             }
             String name = toVitj(key);
             if (name == null || !name.startsWith(prefix)) {
-                problems.add("unexpected key '" + key + "' " + Arrays.toString(e.getValue().shape()));
+                problems.add("unexpected key '" + key + "' " + Arrays.toString(e.getValue()));
                 continue;
             }
-            name = name.substring(prefix.length());
-            mapped.put(name, e.getValue());
-            origin.put(name, key);
+            origin.put(name.substring(prefix.length()), key);
         }
         Map<String, Parameter> params = target.namedParameters();
-        Map<String, INDArray> ready = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             String name = e.getKey();
-            long[] want = e.getValue().value().shape();
-            String key = toOpenClip(prefix + name);
-            INDArray v = mapped.get(name);
+            long[] want = e.getValue().shape(); // known without allocating the parameter
             long[] wantOpenClip = openClipShape(prefix + name, want);
-            if (v == null) {
-                problems.add("missing key '" + key + "' (expected shape " + Arrays.toString(wantOpenClip) + ")");
-                continue;
-            }
-            INDArray converted = convert(prefix + name, v, want);
-            if (converted == null) {
-                problems.add("shape mismatch for '" + key + "': checkpoint " + Arrays.toString(v.shape())
+            String key = origin.get(name);
+            if (key == null) {
+                problems.add("missing key '" + toOpenClip(prefix + name) + "' (expected shape "
+                        + Arrays.toString(wantOpenClip) + ")");
+            } else if (!fits(prefix + name, openClip.get(key), want)) {
+                problems.add("shape mismatch for '" + key + "': checkpoint " + Arrays.toString(openClip.get(key))
                         + ", model " + Arrays.toString(wantOpenClip));
-                continue;
             }
-            ready.put(name, converted);
         }
-        for (String name : mapped.keySet()) {
-            if (!params.containsKey(name)) {
-                String key = origin.get(name);
-                problems.add("unexpected key '" + key + "' " + Arrays.toString(mapped.get(name).shape())
+        for (Map.Entry<String, String> e : origin.entrySet()) {
+            if (!params.containsKey(e.getKey())) {
+                problems.add("unexpected key '" + e.getValue() + "' " + Arrays.toString(openClip.get(e.getValue()))
                         + " (the configuration has no such parameter)");
             }
         }
-        if (!problems.isEmpty()) {
-            throw new IllegalArgumentException(source + " does not fit the OpenCLIP configuration: " + problems.size()
-                    + " problem(s):\n  " + String.join("\n  ", problems));
-        }
-        target.loadStateDict(ready, true);
+        return problems;
+    }
+
+    /** The error for weights that do not fit: the source and every problem, one per line. */
+    static IllegalArgumentException misfit(String source, List<String> problems) {
+        return new IllegalArgumentException(source + " does not fit the OpenCLIP configuration: " + problems.size()
+                + " problem(s):\n  " + String.join("\n  ", problems));
     }
 }

@@ -4,11 +4,9 @@ import dev.vitj.vit.VisionModelFormat;
 import dev.vitj.vit.VisionTransformer;
 import dev.vitj.vit.VitCheckpoint;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * OpenCLIP directories for {@link dev.vitj.vit.VisionModelLoader} (registered as a service): the image
@@ -39,13 +37,9 @@ public final class OpenClipVisionFormat implements VisionModelFormat {
     public static VitCheckpoint loadVision(Path dir, DataType type) throws IOException {
         OpenClip.checkType(type);
         OpenClip.Config cfg = OpenClip.readConfig(dir);
-        VisionTransformer visual = new VisionTransformer(ClipModel.visionConfig(cfg.model()));
-        if (type != DataType.FLOAT) {
-            visual.to(type);
-        }
         Path weights = OpenClip.weightsFile(dir);
-        Map<String, INDArray> state = OpenClip.readWeights(weights, type, k -> k.startsWith("visual."));
-        new OpenClipKeys(cfg.model(), false).load(visual, "visual.", state, weights.toString());
+        VisionTransformer visual = OpenClip.loadWeights(weights, type, cfg.model(), "visual.",
+                k -> k.startsWith("visual."), () -> new VisionTransformer(ClipModel.visionConfig(cfg.model())));
         Path name = dir.toAbsolutePath().normalize().getFileName();
         return new VitCheckpoint(NAME, name == null ? dir.toString() : name.toString(), visual, cfg.preprocess(), dir);
     }

@@ -1,6 +1,8 @@
 package dev.vitj.vit;
 
-import dev.vitj.core.io.SafeTensors;
+import dev.vitj.core.io.TensorFile;
+import dev.vitj.core.io.WeightFiles;
+import dev.vitj.core.nn.Module;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -8,6 +10,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,8 +24,11 @@ import java.util.Map;
  * INDArray logits = ckpt.model().forward(pixels);
  * }</pre>
  *
- * <p>Loading is strict: a missing key, an unexpected key or a shape mismatch is an
- * {@link IllegalArgumentException} naming the weights file and listing every offending key.
+ * <p>Loading is strict and header first: the weights file's tensor names, shapes and types are compared
+ * with the model the config describes before any tensor is read or any parameter allocated, and a missing
+ * key, an unexpected key, a shape mismatch or a non-float tensor is an {@link IllegalArgumentException}
+ * naming the weights file and listing every offending key. The model is then filled straight from the file,
+ * without a random initialisation first, so loading needs about the model's size in memory.
  */
 public final class TimmLoader {
     /** The weights file names, in order of preference. */
@@ -48,17 +55,30 @@ public final class TimmLoader {
                     + CONFIG + " and " + SAFETENSORS + ")");
         }
         TimmHubConfig cfg = TimmHubConfig.read(dir.resolve(CONFIG));
-        VisionTransformer model = new VisionTransformer(cfg.model());
-        if (type != DataType.FLOAT) {
-            model.to(type);
-        }
         Path weights = weightsFile(dir);
-        Map<String, INDArray> state = readWeights(weights, type);
-        try {
-            model.loadStateDict(state, true);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(weights + " does not fit " + cfg.architecture() + " as configured by "
-                    + dir.resolve(CONFIG) + ": " + e.getMessage(), e);
+        String misfit = weights + " does not fit " + cfg.architecture() + " as configured by " + dir.resolve(CONFIG);
+        VisionTransformer model;
+        try (TensorFile file = WeightFiles.open(weights)) {
+            Map<String, long[]> shapes = file.shapes();
+            // Every block has weights of its own: a depth beyond the file's tensor count cannot fit, and is
+            // refused before even the model's skeleton (one object tree per block) is built.
+            if (cfg.model().depth() > shapes.size()) {
+                throw new IllegalArgumentException(misfit + ": the configuration has depth " + cfg.model().depth()
+                        + " but the file holds only " + shapes.size() + " tensors");
+            }
+            // Shapes and types only: no parameter is allocated until the file has been checked against it.
+            model = Module.withDeferredInit(() -> new VisionTransformer(cfg.model())).to(type);
+            List<String> problems = model.stateDictProblems(shapes, true);
+            problems.addAll(WeightFiles.nonFloatingPoint(file, shapes.keySet()));
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException(misfit + ": " + problems.size() + " problem(s):\n  "
+                        + String.join("\n  ", problems));
+            }
+            Map<String, INDArray> state = new LinkedHashMap<>();
+            for (String name : shapes.keySet()) {
+                state.put(name, file.get(name, type));
+            }
+            model.loadStateDict(state, true); // the arrays read become the parameters: no copy
         }
         String name = cfg.tag().isEmpty() ? cfg.architecture() : cfg.architecture() + "." + cfg.tag();
         return new VitCheckpoint("timm", name, model, cfg.preprocess(), dir);
@@ -79,16 +99,7 @@ public final class TimmLoader {
 
     /** Reads a state dict from a {@code .safetensors} or PyTorch {@code .bin} file, floats converted to {@code type}. */
     public static Map<String, INDArray> readWeights(Path file, DataType type) throws IOException {
-        String fn = file.getFileName().toString();
-        if (fn.endsWith(".safetensors")) {
-            try (SafeTensors st = SafeTensors.open(file)) {
-                return st.readAll(type);
-            }
-        }
-        if (fn.endsWith(".bin") || fn.endsWith(".pth") || fn.endsWith(".pt")) {
-            return TorchWeights.read(file, type);
-        }
-        throw new IOException(file + ": unknown weights format (expected .safetensors or a PyTorch .bin)");
+        return WeightFiles.load(file, type);
     }
 
     /**

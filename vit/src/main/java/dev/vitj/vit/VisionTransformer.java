@@ -11,6 +11,7 @@ import dev.vitj.core.nn.Parameter;
 import dev.vitj.core.nn.PatchEmbedding;
 import dev.vitj.core.nn.RandomSource;
 import dev.vitj.core.nn.Trace;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -91,9 +92,10 @@ public final class VisionTransformer extends Module implements Layer {
         int d = config.embedDim();
         // timm: cls_token ~ N(0, 1e-6), pos_embed ~ N(0, 0.02); neither takes weight decay
         this.clsToken = config.classToken()
-                ? parameter("cls_token", Nd4j.randn(DataType.FLOAT, 1, 1, d).muli(1e-6), false) // [1, 1, D]
+                ? parameter("cls_token", new long[] {1, 1, d}, shape -> normal(shape, 1e-6), false) // [1, 1, D]
                 : null;
-        this.posEmbed = parameter("pos_embed", Nd4j.randn(DataType.FLOAT, 1, config.seqLen(), d).muli(0.02), false); // [1, N, D]
+        this.posEmbed = parameter("pos_embed", new long[] {1, config.seqLen(), d}, shape -> normal(shape, 0.02),
+                false); // [1, N, D]
         this.patchEmbed = child("patch_embed", new PatchEmbedding(config.inChans(), config.patchSize(), d,
                 config.patchBias()));
         this.posDrop = child("pos_drop", new Dropout(config.posDropRate(), random));
@@ -114,6 +116,10 @@ public final class VisionTransformer extends Module implements Layer {
         this.fcNorm = fc ? child("fc_norm", new LayerNorm(d, config.normEps())) : null;
         this.headDrop = child("head_drop", new Dropout(config.dropRate(), random));
         this.head = config.numClasses() > 0 ? child("head", new Linear(d, config.numClasses(), config.headBias())) : null;
+    }
+
+    private static INDArray normal(long[] shape, double std) {
+        return Nd4j.randn(DataType.FLOAT, shape).muli(std);
     }
 
     /** The configuration this model was built from. */
@@ -593,10 +599,18 @@ public final class VisionTransformer extends Module implements Layer {
         if (dead == null || dead == survivor || dead.isView() || !dead.closeable()) {
             return;
         }
-        if (survivor != null && (survivor.data() == dead.data()
-                || survivor.data().underlyingDataBuffer() == dead.data().underlyingDataBuffer())) {
+        if (survivor != null && root(survivor) == root(dead)) {
             return;
         }
         dead.close();
+    }
+
+    /** The buffer that owns an array's memory (a reshaped view's data is a wrapper around it). */
+    private static DataBuffer root(INDArray a) {
+        DataBuffer d = a.data();
+        while (d.underlyingDataBuffer() != null && d.underlyingDataBuffer() != d) {
+            d = d.underlyingDataBuffer();
+        }
+        return d;
     }
 }

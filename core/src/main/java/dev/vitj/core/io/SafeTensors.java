@@ -39,12 +39,14 @@ import java.util.Set;
  *
  * <p>Layout: an 8-byte little-endian header length {@code N}, {@code N} bytes of UTF-8 JSON
  * {@code {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {str: str}}}, then the
- * raw little-endian, row-major tensor bytes, offsets relative to the end of the header.
+ * raw little-endian, row-major tensor bytes, offsets relative to the end of the header. The header starts
+ * with {@code '{'} (no leading whitespace) and may be padded at the end with spaces (0x20), as writers do
+ * to align the data section.
  *
  * <p>Validation follows the reference implementation's rules; each violation is a
  * {@link SafetensorsException} naming the file, the tensor and the rule.
  */
-public final class SafeTensors implements AutoCloseable {
+public final class SafeTensors implements TensorFile {
     /** The largest header the reference implementation accepts. */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
 
@@ -53,8 +55,32 @@ public final class SafeTensors implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
 
-    /** One tensor's header entry; offsets are absolute positions in the file. */
+    /**
+     * One tensor's header entry; offsets are absolute positions in the file. Immutable: the shape is copied
+     * in and out.
+     */
     public record TensorInfo(String name, Dtype dtype, long[] shape, long begin, long end) {
+        public TensorInfo {
+            shape = shape.clone();
+        }
+
+        /** The shape (a new array; {@code []} for a scalar). */
+        @Override
+        public long[] shape() {
+            return shape.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof TensorInfo t && name.equals(t.name) && dtype == t.dtype && Arrays.equals(shape, t.shape)
+                    && begin == t.begin && end == t.end;
+        }
+
+        @Override
+        public int hashCode() {
+            return (name.hashCode() * 31 + Arrays.hashCode(shape)) * 31 + Long.hashCode(begin);
+        }
+
         /** Number of elements (product of the shape; 1 for a scalar). */
         public long numel() {
             long n = 1;
@@ -123,6 +149,11 @@ public final class SafeTensors implements AutoCloseable {
         } catch (CharacterCodingException e) {
             throw new SafetensorsException(file, null, "header is not valid UTF-8");
         }
+        // The format's rule, which a lenient JSON parser would not enforce: the header starts with '{' itself.
+        if (text.isEmpty() || text.charAt(0) != '{') {
+            throw new SafetensorsException(file, null, "header is not a JSON object: it must start with '{' (0x7B), "
+                    + (text.isEmpty() ? "but it is empty" : String.format("but starts with 0x%02X", (int) text.charAt(0))));
+        }
         Map<String, String> metadata = new LinkedHashMap<>();
         List<TensorInfo> infos = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -151,7 +182,7 @@ public final class SafeTensors implements AutoCloseable {
                     infos.add(parseEntry(file, name, v, dataStart, dataLength));
                 }
             }
-            if (p.nextToken() != null) {
+            if (p.nextToken() != null) { // trailing whitespace (the writers' space padding) is skipped
                 throw new SafetensorsException(file, null, "header has content after its JSON object");
             }
         } catch (JsonProcessingException e) {
@@ -269,11 +300,13 @@ public final class SafeTensors implements AutoCloseable {
     }
 
     /** The file this was opened from. */
+    @Override
     public Path file() {
         return file;
     }
 
     /** Tensor names in file order. */
+    @Override
     public Set<String> names() {
         return tensors.keySet();
     }
@@ -297,6 +330,16 @@ public final class SafeTensors implements AutoCloseable {
         return t;
     }
 
+    @Override
+    public Dtype dtype(String name) throws SafetensorsException {
+        return info(name).dtype();
+    }
+
+    @Override
+    public long[] shape(String name) throws SafetensorsException {
+        return info(name).shape();
+    }
+
     /** The {@code __metadata__} map (empty when the file has none). */
     public Map<String, String> metadata() {
         return metadata;
@@ -310,11 +353,12 @@ public final class SafeTensors implements AutoCloseable {
             throw new SafetensorsException(file, name, "tensors over 2 GiB are not supported (" + nbytes + " bytes)");
         }
         DataType type = t.dtype().nd4j();
+        long[] shape = t.shape();
         if (t.numel() == 0) {
-            return Nd4j.create(type, t.shape(), 'c');
+            return Nd4j.create(type, shape, 'c');
         }
         // Detached: weights outlive any workspace the caller may have open.
-        INDArray out = Nd4j.createUninitializedDetached(type, 'c', t.shape());
+        INDArray out = Nd4j.createUninitializedDetached(type, 'c', shape);
         ByteBuffer dst = out.data().asNio();
         dst.clear().limit((int) nbytes);
         readFully(channel, dst, t.begin());
@@ -325,9 +369,17 @@ public final class SafeTensors implements AutoCloseable {
     }
 
     /** Reads one tensor converted to {@code type} (e.g. F16 widened to FLOAT). */
+    @Override
     public INDArray get(String name, DataType type) throws IOException {
         INDArray a = get(name);
-        return a.dataType() == type ? a : a.castTo(type);
+        if (a.dataType() == type) {
+            return a;
+        }
+        INDArray converted = a.castTo(type);
+        if (a.closeable()) {
+            a.close(); // the stored-type copy is garbage now: free it rather than wait for the GC
+        }
+        return converted;
     }
 
     /** Reads every tensor, in file order, converted to {@code type} where floating point, or as stored when null. */

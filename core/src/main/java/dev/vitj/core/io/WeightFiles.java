@@ -6,6 +6,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -30,6 +33,34 @@ public final class WeightFiles {
             return Format.TORCH;
         }
         throw new IOException(file + ": unknown weight file type; expected .safetensors, .bin, .pt or .pth");
+    }
+
+    /**
+     * Opens a weight file header first, as {@link SafeTensors} or {@link TorchCheckpoint} by its extension:
+     * every tensor's name, type and shape is known at once, data is read tensor by tensor.
+     */
+    public static TensorFile open(Path file) throws IOException {
+        return switch (formatOf(file)) {
+            case SAFETENSORS -> SafeTensors.open(file);
+            case TORCH -> TorchCheckpoint.open(file);
+        };
+    }
+
+    /**
+     * One line per tensor among {@code names} that is not stored as a floating-point type (model weights
+     * always are; an integer or bool tensor under a weight's name is a sign of the wrong file); empty when
+     * all are.
+     */
+    public static List<String> nonFloatingPoint(TensorFile file, Collection<String> names) throws IOException {
+        List<String> problems = new ArrayList<>();
+        for (String name : names) {
+            Dtype d = file.dtype(name);
+            if (!d.nd4j().isFPType()) {
+                problems.add("tensor '" + name + "' is stored as " + d + ", expected a floating-point type (F16, BF16, "
+                        + "F32 or F64)");
+            }
+        }
+        return problems;
     }
 
     /** Reads every tensor as stored (F16/BF16 stay 16-bit). */

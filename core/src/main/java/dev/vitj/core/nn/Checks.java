@@ -1,5 +1,6 @@
 package dev.vitj.core.nn;
 
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -52,14 +53,43 @@ final class Checks {
     /**
      * Frees the native memory of temporaries now instead of at garbage collection (inference would otherwise
      * pile up large buffers such as attention scores). Only pass arrays this layer created and that nothing
-     * else references (no views handed out); views are skipped.
+     * else references, nor any other view of their memory. A view that spans its whole buffer (the reshaped
+     * outputs of {@link Linear}, {@link LayerNorm}, {@link LayerScale}, which ND4J will not close) frees that
+     * buffer; partial views are skipped.
      */
     static void release(INDArray... arrays) {
         for (INDArray a : arrays) {
-            if (a != null && a.closeable()) {
+            if (a == null) {
+                continue;
+            }
+            if (a.closeable()) {
                 a.close();
+                continue;
+            }
+            DataBuffer whole = root(a);
+            if (a.isView() && a.offset() == 0 && a.length() == whole.length() && whole.closeable()) {
+                whole.close();
             }
         }
+    }
+
+    /**
+     * {@link #release Frees} {@code dead} unless {@code survivor} uses the same memory (it may be {@code dead}
+     * itself, a reshape of it or an in-place result), for steps that may or may not copy.
+     */
+    static void releaseUnlessShared(INDArray dead, INDArray survivor) {
+        if (dead != null && (survivor == null || root(dead) != root(survivor))) {
+            release(dead);
+        }
+    }
+
+    /** The buffer that owns an array's memory (a view's data is a wrapper around it). */
+    private static DataBuffer root(INDArray a) {
+        DataBuffer d = a.data();
+        while (d.underlyingDataBuffer() != null && d.underlyingDataBuffer() != d) {
+            d = d.underlyingDataBuffer();
+        }
+        return d;
     }
 
     /** {@code x} as a row-major [rows, last] matrix (a view when the layout allows). */

@@ -160,23 +160,34 @@ public final class EncoderBlock extends Module implements Layer {
     /**
      * As {@link #forward(INDArray, INDArray, boolean)}, handing the intermediates to {@code trace} when it is
      * not null: {@code norm1}, {@code attn.qkv}, {@code attn.probs}, {@code attn.out} (before ls1),
-     * {@code norm2}, {@code mlp.act}, {@code mlp.out} (before ls2) and {@code out}.
+     * {@code norm2}, {@code mlp.act}, {@code mlp.out} (before ls2) and {@code out}. At inference without a
+     * trace every intermediate is freed as soon as it is dead, not left to the garbage collector.
      */
     public Output forward(INDArray x, INDArray additiveMask, boolean returnProbs, Trace trace) {
         if (x == null || x.rank() != 3 || x.size(2) != dim) {
             throw new IllegalArgumentException("EncoderBlock(dim=" + dim + "): input shape "
                     + (x == null ? "null" : Checks.shape(x)) + ", expected [B, N, " + dim + "]");
         }
+        boolean free = !isTraining() && trace == null; // training keeps them for backward, a trace hands them out
+        INDArray input = x;
         x = Checks.as(x, norm1.weight().value().dataType());
         INDArray h = norm1.forward(x);
         MultiHeadAttention.Output a = attn.forward(h, additiveMask, returnProbs,
                 trace == null ? null : trace.prefixed("attn."));
         INDArray attnOut = a.out();
-        INDArray x1 = x.add(dropPath1.forward(ls1 == null ? attnOut : ls1.forward(attnOut)));
+        INDArray branch1 = dropPath1.forward(ls1 == null ? attnOut : ls1.forward(attnOut));
+        INDArray x1 = x.add(branch1);
+        if (free) {
+            Checks.release(h, attnOut, branch1, x == input ? null : x); // x: a type-converted copy of the input
+        }
         INDArray h2 = norm2.forward(x1);
         INDArray mlpOut = mlp.forward(h2, trace == null ? null : trace.prefixed("mlp."));
+        INDArray branch2 = dropPath2.forward(ls2 == null ? mlpOut : ls2.forward(mlpOut));
         // x1 is ours and not cached by anyone
-        INDArray out = x1.addi(dropPath2.forward(ls2 == null ? mlpOut : ls2.forward(mlpOut)));
+        INDArray out = x1.addi(branch2);
+        if (free) {
+            Checks.release(h2, mlpOut, branch2);
+        }
         cachedShape = isTraining() ? x.shape() : null;
         if (trace != null) {
             trace.record("norm1", h);

@@ -32,8 +32,8 @@ public final class LayerNorm extends Module implements Layer {
         }
         this.dim = dim;
         this.eps = eps;
-        this.weight = parameter("weight", Nd4j.ones(DataType.FLOAT, dim), false); // [dim]
-        this.bias = parameter("bias", Nd4j.zeros(DataType.FLOAT, dim), false); // [dim]
+        this.weight = parameter("weight", new long[] {dim}, shape -> Nd4j.ones(DataType.FLOAT, shape), false); // [dim]
+        this.bias = parameter("bias", new long[] {dim}, shape -> Nd4j.zeros(DataType.FLOAT, shape), false); // [dim]
     }
 
     /** Normalised dimension. */
@@ -61,7 +61,9 @@ public final class LayerNorm extends Module implements Layer {
         Checks.lastDim("LayerNorm(" + dim + ")", x, dim, "[..., " + dim + "]");
         INDArray x2 = Checks.rows(Checks.as(x, weight.value().dataType())); // [M, dim]
         INDArray centred = x2.sub(x2.mean(true, 1)); // [M, dim]
-        INDArray var = centred.mul(centred).mean(true, 1); // [M, 1], population variance
+        INDArray squares = centred.mul(centred); // [M, dim]
+        INDArray var = squares.mean(true, 1); // [M, 1], population variance
+        Checks.release(squares);
         INDArray rstd = Transforms.pow(var.addi(eps), -0.5, false); // [M, 1]
         INDArray xhat = centred.muli(rstd);
         INDArray y = xhat.mulRowVector(weight.value()).addiRowVector(bias.value());

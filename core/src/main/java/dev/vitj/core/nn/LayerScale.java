@@ -23,7 +23,8 @@ public final class LayerScale extends Module implements Layer {
             throw new IllegalArgumentException("LayerScale: dim must be positive, got " + dim);
         }
         this.dim = dim;
-        this.gamma = parameter("gamma", Nd4j.valueArrayOf(new long[] {dim}, init, DataType.FLOAT), false); // [dim]
+        this.gamma = parameter("gamma", new long[] {dim}, shape -> Nd4j.valueArrayOf(shape, init, DataType.FLOAT),
+                false); // [dim]
     }
 
     /** The scale {@code [dim]}. */

@@ -32,8 +32,8 @@ public final class Linear extends Module implements Layer {
         this.out = out;
         // PyTorch's default: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias; checkpoints overwrite it.
         double bound = 1.0 / Math.sqrt(in);
-        this.weight = parameter("weight", uniform(bound, out, in), true); // [out, in]
-        this.bias = bias ? parameter("bias", uniform(bound, out), false) : null; // [out]
+        this.weight = parameter("weight", new long[] {out, in}, shape -> uniform(bound, shape), true); // [out, in]
+        this.bias = bias ? parameter("bias", new long[] {out}, shape -> uniform(bound, shape), false) : null; // [out]
     }
 
     static INDArray uniform(double bound, long... shape) {

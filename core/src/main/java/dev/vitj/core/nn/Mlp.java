@@ -66,10 +66,21 @@ public final class Mlp extends Module implements Layer {
         return forward(x, null);
     }
 
-    /** The forward pass, handing {@code act} (activation output) and {@code out} to {@code trace} when not null. */
+    /**
+     * The forward pass, handing {@code act} (activation output) and {@code out} to {@code trace} when not null.
+     * At inference without a trace the two hidden-width intermediates are freed as soon as they are dead.
+     */
     public INDArray forward(INDArray x, Trace trace) {
-        INDArray h = act.forward(fc1.forward(x));
-        INDArray out = drop2.forward(fc2.forward(drop1.forward(h)));
+        boolean free = !isTraining() && trace == null; // training keeps them for backward, a trace hands them out
+        INDArray pre = fc1.forward(x); // [..., hidden]
+        INDArray h = act.forward(pre); // [..., hidden]
+        if (free) {
+            Checks.releaseUnlessShared(pre, h); // an activation may work in place
+        }
+        INDArray out = drop2.forward(fc2.forward(drop1.forward(h))); // [..., dim]
+        if (free) {
+            Checks.releaseUnlessShared(h, out);
+        }
         if (trace != null) {
             trace.record("act", h);
             trace.record("out", out);

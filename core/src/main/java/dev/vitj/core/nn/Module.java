@@ -9,6 +9,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A building block of a network: owns named parameters and named child modules, so the full
@@ -21,6 +23,9 @@ import java.util.Map;
  * returning the gradient with respect to the input.
  */
 public abstract class Module {
+    /** True on a thread while {@link #withDeferredInit} builds a module there. */
+    private static final ThreadLocal<Boolean> DEFER_INIT = ThreadLocal.withInitial(() -> Boolean.FALSE);
+
     private final Map<String, Parameter> params = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training;
@@ -31,6 +36,41 @@ public abstract class Module {
         Parameter p = new Parameter(value, decay);
         params.put(name, p);
         return p;
+    }
+
+    /**
+     * Registers a float32 parameter of {@code shape} whose initial value {@code init} makes from the shape.
+     * It is made at once, or on first use inside {@link #withDeferredInit}.
+     */
+    protected final Parameter parameter(String name, long[] shape, Function<long[], INDArray> init, boolean decay) {
+        checkName(name);
+        Parameter p = new Parameter(shape, init, decay);
+        if (!DEFER_INIT.get()) {
+            p.value();
+        }
+        params.put(name, p);
+        return p;
+    }
+
+    /**
+     * Builds a module whose parameters (those registered with an initialiser) have their shapes and types
+     * but no storage yet: each is allocated and initialised on first use, unless {@link #loadStateDict} or
+     * {@link Parameter#set} gives it a value first. Loaders use it to compare a weight file's header with the
+     * model's shapes before allocating anything, and then fill the model without paying for a random
+     * initialisation the file overwrites.
+     *
+     * <pre>{@code
+     * VisionTransformer model = Module.withDeferredInit(() -> new VisionTransformer(config));
+     * }</pre>
+     */
+    public static <M extends Module> M withDeferredInit(Supplier<M> build) {
+        Boolean outer = DEFER_INIT.get();
+        DEFER_INIT.set(Boolean.TRUE);
+        try {
+            return build.get();
+        } finally {
+            DEFER_INIT.set(outer);
+        }
     }
 
     /** Registers a child module under a local name (e.g. {@code attn}, or {@code 0} in a list). */
@@ -98,17 +138,15 @@ public abstract class Module {
     public final long parameterCount() {
         long n = 0;
         for (Parameter p : namedParameters().values()) {
-            n += p.value().length();
+            n += p.length();
         }
         return n;
     }
 
-    /** Converts every parameter to {@code type} (e.g. DOUBLE for gradient checks). */
+    /** Converts every parameter to {@code type} (e.g. DOUBLE for gradient checks); deferred ones stay unallocated. */
     public Module to(DataType type) {
         for (Parameter p : namedParameters().values()) {
-            if (p.value().dataType() != type) {
-                p.replace(p.value().castTo(type));
-            }
+            p.convertTo(type);
         }
         return this;
     }
@@ -129,31 +167,43 @@ public abstract class Module {
      * @param strict if false, unexpected keys are ignored (missing ones are still an error)
      */
     public final void loadStateDict(Map<String, INDArray> state, boolean strict) {
-        Map<String, Parameter> mine = namedParameters();
-        List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, Parameter> e : mine.entrySet()) {
-            INDArray v = state.get(e.getKey());
-            if (v == null) {
-                problems.add("missing key '" + e.getKey() + "' (expected shape "
-                        + Arrays.toString(e.getValue().value().shape()) + ")");
-            } else if (!Arrays.equals(v.shape(), e.getValue().value().shape())) {
-                problems.add("shape mismatch for '" + e.getKey() + "': checkpoint " + Arrays.toString(v.shape())
-                        + ", model " + Arrays.toString(e.getValue().value().shape()));
-            }
-        }
-        if (strict) {
-            for (String k : state.keySet()) {
-                if (!mine.containsKey(k)) {
-                    problems.add("unexpected key '" + k + "'");
-                }
-            }
-        }
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        state.forEach((k, v) -> shapes.put(k, v.shape()));
+        List<String> problems = stateDictProblems(shapes, strict);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": cannot load weights: "
                     + problems.size() + " problem(s):\n  " + String.join("\n  ", problems));
         }
-        for (Map.Entry<String, Parameter> e : mine.entrySet()) {
+        for (Map.Entry<String, Parameter> e : namedParameters().entrySet()) {
             e.getValue().set(state.get(e.getKey()));
         }
+    }
+
+    /**
+     * What {@link #loadStateDict} would refuse in a state dict with these tensor shapes (by full name), one
+     * line per missing key, shape mismatch and (if {@code strict}) unexpected key; empty when it fits. Needs
+     * only shapes, so a weight file's header can be checked before any tensor is read.
+     */
+    public final List<String> stateDictProblems(Map<String, long[]> shapes, boolean strict) {
+        Map<String, Parameter> mine = namedParameters();
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, Parameter> e : mine.entrySet()) {
+            long[] found = shapes.get(e.getKey());
+            long[] want = e.getValue().shape();
+            if (found == null) {
+                problems.add("missing key '" + e.getKey() + "' (expected shape " + Arrays.toString(want) + ")");
+            } else if (!Arrays.equals(found, want)) {
+                problems.add("shape mismatch for '" + e.getKey() + "': checkpoint " + Arrays.toString(found)
+                        + ", model " + Arrays.toString(want));
+            }
+        }
+        if (strict) {
+            for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+                if (!mine.containsKey(e.getKey())) {
+                    problems.add("unexpected key '" + e.getKey() + "' " + Arrays.toString(e.getValue()));
+                }
+            }
+        }
+        return problems;
     }
 }

@@ -153,6 +153,9 @@ public final class MultiHeadAttention extends Module implements Layer {
         DataType type = qkvOut.dataType();
         // [B, N, 3, H, hd] -> [3, B, H, N, hd], made contiguous so q, k, v are [B·H, N, hd] slices
         INDArray headsBuf = qkvOut.reshape('c', b, n, 3, numHeads, headDim).permute(2, 0, 3, 1, 4).dup('c');
+        if (trace == null) {
+            Checks.release(qkvOut); // copied into headsBuf; nothing else refers to it
+        }
         INDArray heads = headsBuf.reshape('c', 3, b * numHeads, n, headDim);
         INDArray q = heads.get(NDArrayIndex.point(0)).muli(scale); // [B·H, N, hd]
         INDArray k = heads.get(NDArrayIndex.point(1));

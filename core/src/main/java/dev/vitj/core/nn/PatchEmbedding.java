@@ -20,8 +20,9 @@ public final class PatchEmbedding extends Module implements Layer {
         Projection(int inChans, int patchSize, int dim, boolean bias) {
             // PyTorch's Conv2d default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)); checkpoints overwrite it
             double bound = 1.0 / Math.sqrt((double) inChans * patchSize * patchSize);
-            this.weight = parameter("weight", Linear.uniform(bound, dim, inChans, patchSize, patchSize), true); // [D, C, p, p]
-            this.bias = bias ? parameter("bias", Linear.uniform(bound, dim), false) : null; // [D]
+            this.weight = parameter("weight", new long[] {dim, inChans, patchSize, patchSize},
+                    shape -> Linear.uniform(bound, shape), true); // [D, C, p, p]
+            this.bias = bias ? parameter("bias", new long[] {dim}, shape -> Linear.uniform(bound, shape), false) : null; // [D]
         }
 
         /** The kernel {@code [D, C, p, p]}. */

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -91,6 +92,38 @@ class SafeTensorsValidationTest {
         rejected(file("\"text\"", 0), null, "header is not a JSON object");
         rejected(file("        ", 0), null, "header is not a JSON object");
         rejected(file("{} {}", 0), null, "header has content after its JSON object");
+    }
+
+    @Test
+    void headerMustStartWithTheBraceItself() throws IOException {
+        String header = "{" + entry("a", "F32", "[1]", 0, 4) + "}";
+        rejected(file(" " + header, 4), null,
+                "header is not a JSON object: it must start with '{' (0x7B), but starts with 0x20");
+        rejected(file("\n" + header, 4), null, "it must start with '{' (0x7B), but starts with 0x0A");
+        rejected(file("\uFEFF" + header, 4), null, "it must start with '{' (0x7B), but starts with 0xFEFF"); // a BOM
+        rejected(file(new byte[0], 0, new byte[0]), null, "it must start with '{' (0x7B), but it is empty");
+    }
+
+    @Test
+    void headerMayBePaddedWithTrailingSpaces() throws IOException {
+        String header = "{" + entry("a", "F32", "[1]", 0, 4) + "}";
+        for (int pad : new int[] {1, 3, 7, 200}) {
+            try (SafeTensors st = SafeTensors.open(file(header + " ".repeat(pad), 4))) {
+                assertEquals(java.util.Set.of("a"), st.names(), pad + " spaces");
+                assertEquals(0f, st.get("a").getFloat(0), 0f);
+            }
+        }
+        rejected(file(header + " x", 4), null, "header is not valid JSON");
+    }
+
+    @Test
+    void headerEntriesCannotBeChangedThroughTheirShape() throws IOException {
+        try (SafeTensors st = SafeTensors.open(file("{" + entry("a", "F32", "[2,3]", 0, 24) + "}", 24))) {
+            st.info("a").shape()[0] = 99;
+            st.shape("a")[1] = 99;
+            assertArrayEquals(new long[] {2, 3}, st.info("a").shape());
+            assertArrayEquals(new long[] {2, 3}, st.get("a").shape());
+        }
     }
 
     @Test

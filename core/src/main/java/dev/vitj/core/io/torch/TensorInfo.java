@@ -16,6 +16,35 @@ import java.util.Arrays;
  * @param storageKey    the storage's key (zip entry {@code FOLDER/data/KEY})
  */
 public record TensorInfo(String name, Dtype dtype, long[] shape, long[] stride, long storageOffset, String storageKey) {
+    /** Immutable: shape and stride are copied in and out. */
+    public TensorInfo {
+        shape = shape.clone();
+        stride = stride.clone();
+    }
+
+    /** The tensor's size (a new array). */
+    @Override
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    /** Elements to step per index in each dimension (a new array). */
+    @Override
+    public long[] stride() {
+        return stride.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TensorInfo t && name.equals(t.name) && dtype == t.dtype && Arrays.equals(shape, t.shape)
+                && Arrays.equals(stride, t.stride) && storageOffset == t.storageOffset && storageKey.equals(t.storageKey);
+    }
+
+    @Override
+    public int hashCode() {
+        return (name.hashCode() * 31 + Arrays.hashCode(shape)) * 31 + storageKey.hashCode();
+    }
+
     /** Number of elements (1 for a scalar, 0 when any dimension is 0). */
     public long numel() {
         long n = 1;

@@ -1,6 +1,7 @@
 package dev.vitj.core.io.torch;
 
 import dev.vitj.core.io.Dtype;
+import dev.vitj.core.io.TensorFile;
 import dev.vitj.core.io.torch.TorchGlobals.StorageRef;
 import dev.vitj.core.io.torch.TorchGlobals.TensorRef;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -38,7 +39,7 @@ import java.util.Set;
  * {@code {"epoch": 3, "state_dict": {...}}}); {@link #open(Path, String)} names the entry explicitly.
  * Names are returned in pickle order (the order of {@code model.state_dict()}).
  */
-public final class TorchCheckpoint implements AutoCloseable {
+public final class TorchCheckpoint implements TensorFile {
     /** Root-dict entries tried, in order, when the root itself is not a dict of tensors (timm, OpenCLIP conventions). */
     public static final List<String> STATE_DICT_KEYS = List.of("state_dict", "model");
 
@@ -191,10 +192,11 @@ public final class TorchCheckpoint implements AutoCloseable {
                     + " holds only " + s.numel() + "; views that repeat elements (stride 0) beyond their storage's size"
                     + " are not supported");
         }
-        return new TensorInfo(name, s.dtype(), t.size().clone(), t.stride().clone(), t.offset(), s.key());
+        return new TensorInfo(name, s.dtype(), t.size(), t.stride(), t.offset(), s.key()); // the record copies the arrays
     }
 
     /** The checkpoint file. */
+    @Override
     public Path file() {
         return archive.file();
     }
@@ -205,6 +207,7 @@ public final class TorchCheckpoint implements AutoCloseable {
     }
 
     /** Tensor names in pickle order. */
+    @Override
     public Set<String> names() {
         return tensors.keySet();
     }
@@ -229,18 +232,30 @@ public final class TorchCheckpoint implements AutoCloseable {
         return t;
     }
 
+    @Override
+    public Dtype dtype(String name) throws TorchFormatException {
+        return info(name).dtype();
+    }
+
+    @Override
+    public long[] shape(String name) throws TorchFormatException {
+        return info(name).shape();
+    }
+
     /** Reads one tensor in its stored type, as a new C-order array (shape [] for a 0-dim tensor). */
     public INDArray get(String name) throws IOException {
         TensorInfo t = info(name);
         DataType type = t.dtype().nd4j();
         long numel = t.numel();
+        long[] shape = t.shape();
+        long[] stride = t.stride();
         if (numel == 0) {
-            return Nd4j.create(type, t.shape(), 'c');
+            return Nd4j.create(type, shape, 'c');
         }
         int es = t.dtype().bytes();
         int nbytes = checkedBytes(t, numel * es);
         // Weights outlive any workspace the caller may have open, hence detached arrays.
-        INDArray out = Nd4j.createUninitializedDetached(type, 'c', t.shape());
+        INDArray out = Nd4j.createUninitializedDetached(type, 'c', shape);
         ByteBuffer dst = out.data().asNio();
         dst.clear();
         if (t.isContiguous()) {
@@ -248,8 +263,8 @@ public final class TorchCheckpoint implements AutoCloseable {
             return out; // 'out' stays reachable through the return, so its buffer outlives the read
         }
         long span = 1; // storage elements from the first to the last element of the view
-        for (int i = 0; i < t.shape().length; i++) {
-            span += (t.shape()[i] - 1) * t.stride()[i];
+        for (int i = 0; i < shape.length; i++) {
+            span += (shape[i] - 1) * stride[i];
         }
         int spanBytes = checkedBytes(t, span * es);
         INDArray tmp = Nd4j.createUninitializedDetached(DataType.BYTE, 'c', spanBytes);
@@ -257,7 +272,7 @@ public final class TorchCheckpoint implements AutoCloseable {
             ByteBuffer src = tmp.data().asNio();
             src.clear();
             archive.read(t.storageKey(), t.storageOffset() * es, spanBytes, src, es);
-            gather(src, dst, t.shape(), t.stride(), es);
+            gather(src, dst, shape, stride, es);
         } finally {
             tmp.close();
         }
@@ -312,9 +327,17 @@ public final class TorchCheckpoint implements AutoCloseable {
     }
 
     /** Reads one tensor converted to {@code type} (e.g. F16 widened to FLOAT). */
+    @Override
     public INDArray get(String name, DataType type) throws IOException {
         INDArray a = get(name);
-        return a.dataType() == type ? a : a.castTo(type);
+        if (a.dataType() == type) {
+            return a;
+        }
+        INDArray converted = a.castTo(type);
+        if (a.closeable()) {
+            a.close(); // the stored-type copy is garbage now: free it rather than wait for the GC
+        }
+        return converted;
     }
 
     /** Reads every tensor in pickle order, floating-point ones converted to {@code floatType} (null: as stored). */
