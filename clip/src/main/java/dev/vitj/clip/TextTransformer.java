@@ -65,7 +65,7 @@ public final class TextTransformer extends Module {
 
         Embedding(int vocab, int width) {
             // open_clip: nn.init.normal_(token_embedding.weight, std=0.02)
-            this.weight = parameter("weight", Nd4j.randn(DataType.FLOAT, vocab, width).muli(0.02), true); // [V, W]
+            this.weight = parameter("weight", new long[] {vocab, width}, shape -> normal(shape, 0.02), true); // [V, W]
         }
     }
 
@@ -108,8 +108,8 @@ public final class TextTransformer extends Module {
         this.embedDim = embedDim;
         int w = config.width();
         this.tokenEmbedding = child("token_embedding", new Embedding(config.vocabSize(), w));
-        this.positionalEmbedding = parameter("positional_embedding",
-                Nd4j.randn(DataType.FLOAT, config.contextLength(), w).muli(0.01), false); // [ctx, W]
+        this.positionalEmbedding = parameter("positional_embedding", new long[] {config.contextLength(), w},
+                shape -> normal(shape, 0.01), false); // [ctx, W]
         Blocks list = child("blocks", new Blocks());
         Activation act = Activation.of(activation);
         List<EncoderBlock> bs = new ArrayList<>();
@@ -124,9 +124,14 @@ public final class TextTransformer extends Module {
             this.projection = null;
         } else {
             this.projLinear = null;
-            this.projection = parameter("text_projection",
-                    Nd4j.randn(DataType.FLOAT, w, embedDim).muli(1.0 / Math.sqrt(w)), true); // [W, E]
+            this.projection = parameter("text_projection", new long[] {w, embedDim},
+                    shape -> normal(shape, 1.0 / Math.sqrt(w)), true); // [W, E]
         }
+    }
+
+    /** Normal(0, std) samples: the initial values of the embeddings and the projection. */
+    static INDArray normal(long[] shape, double std) {
+        return Nd4j.randn(DataType.FLOAT, shape).muli(std);
     }
 
     /** The configuration. */
@@ -149,7 +154,7 @@ public final class TextTransformer extends Module {
      * that cannot influence the result are not computed ({@link #trimPadding}).
      */
     public INDArray encode(long[][] tokens) {
-        checkTokens(tokens); // validate every id and the length before any padding is cut away
+        TokenRows.check("TextTransformer", config, tokens); // validate every id and the length before any padding is cut away
         return forward(trimPadding(tokens), false, null).features();
     }
 
@@ -195,7 +200,7 @@ public final class TextTransformer extends Module {
      *                  {@link EncoderBlock}), {@code ln_final}, {@code pooled}, {@code features}
      */
     public Output forward(long[][] tokens, boolean attention, Trace trace) {
-        int b = checkTokens(tokens);
+        int b = TokenRows.check("TextTransformer", config, tokens);
         int len = tokens[0].length;
         int w = config.width();
         boolean keep = trace != null || isTraining();
@@ -437,49 +442,7 @@ public final class TextTransformer extends Module {
      * end-of-text token), {@code 0} ({@code first}) or the last position ({@code last}).
      */
     public int[] poolIndex(long[][] tokens) {
-        int[] out = new int[tokens.length];
-        for (int i = 0; i < tokens.length; i++) {
-            long[] row = tokens[i];
-            out[i] = switch (config.poolType()) {
-                case "first" -> 0;
-                case "last" -> row.length - 1;
-                default -> {
-                    int best = 0;
-                    for (int j = 1; j < row.length; j++) {
-                        if (row[j] > row[best]) {
-                            best = j;
-                        }
-                    }
-                    yield best;
-                }
-            };
-        }
-        return out;
-    }
-
-    private int checkTokens(long[][] tokens) {
-        if (tokens == null || tokens.length == 0) {
-            throw new IllegalArgumentException("TextTransformer: no token rows given");
-        }
-        int len = tokens[0] == null ? 0 : tokens[0].length;
-        if (len < 1 || len > config.contextLength()) {
-            throw new IllegalArgumentException("TextTransformer: token rows must have length 1.." + config.contextLength()
-                    + " (the context length), row 0 has " + len);
-        }
-        for (int i = 0; i < tokens.length; i++) {
-            long[] row = tokens[i];
-            if (row == null || row.length != len) {
-                throw new IllegalArgumentException("TextTransformer: token row " + i + " has length "
-                        + (row == null ? "null" : row.length) + ", expected " + len + " like row 0");
-            }
-            for (int j = 0; j < len; j++) {
-                if (row[j] < 0 || row[j] >= config.vocabSize()) {
-                    throw new IllegalArgumentException("TextTransformer: token id " + row[j] + " at [" + i + "][" + j
-                            + "] is outside the vocabulary [0, " + config.vocabSize() + ")");
-                }
-            }
-        }
-        return tokens.length;
+        return TokenRows.poolIndex(config, tokens);
     }
 
     private static void record(Trace trace, String name, INDArray value) {

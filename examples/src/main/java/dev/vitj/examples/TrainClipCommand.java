@@ -4,8 +4,6 @@ import dev.vitj.clip.OpenClipConfig;
 import dev.vitj.clip.train.CaptionedImages;
 import dev.vitj.clip.train.ClipTraining;
 import dev.vitj.core.data.ShapesDataset;
-import dev.vitj.core.train.Checkpoint;
-import dev.vitj.core.train.Trainer;
 import dev.vitj.examples.cli.Args;
 import dev.vitj.examples.cli.Command;
 import dev.vitj.examples.cli.UsageException;
@@ -24,8 +22,6 @@ import java.util.Set;
  * history and the training curves. Options and conventions follow {@code vitj train-vit}.
  */
 final class TrainClipCommand implements Command {
-    private static final Set<String> RESUMABLE = Set.of("out", "epochs", "patience");
-
     @Override
     public String name() {
         return "train-clip";
@@ -61,7 +57,8 @@ final class TrainClipCommand implements Command {
                   --clip-grad X         gradient-norm clipping (default 1.0; 0: off)
                   --preset NAME         architecture: shapes-tiny (default: 32 px, patch 8, vision 2 blocks of
                                         width 64 with average pooling, text 1 block), shapes-small (64 px, patch
-                                        8, vision 3 blocks, text 2 blocks), or an open_clip name such as ViT-B-32
+                                        8, vision 3 blocks with class-token pooling, text 2 blocks: the demo's
+                                        embedded model), or an open_clip name such as ViT-B-32
                   --config FILE         architecture from an open_clip_config.json (instead of --preset)
                   --img-size N          input side in pixels (default: the preset's; shapes need >= 32);
                                         --image-size is the same
@@ -95,46 +92,8 @@ final class TrainClipCommand implements Command {
 
     @Override
     public int run(Args args) throws Exception {
-        if (!args.positional().isEmpty()) {
-            throw new UsageException("unexpected argument '" + args.positional().get(0) + "' (see vitj train-clip --help)");
-        }
-        Path out = Paths.get(args.require("out"));
-        ClipTraining t;
-        boolean resume = args.flag("resume");
-        try {
-            if (resume) {
-                for (String o : valuedOptions()) {
-                    if (args.has(o) && !RESUMABLE.contains(o)) {
-                        throw new UsageException("--resume continues with the run's own settings (" + out.resolve(
-                                ClipTraining.ARGS) + "); --" + o + " cannot change; only --epochs and --patience may");
-                    }
-                }
-                if (!Checkpoint.exists(out.resolve(Trainer.LAST))) {
-                    throw new UsageException(out + ": no training run to resume (no " + Trainer.LAST + ")");
-                }
-                t = ClipTraining.resume(out);
-                t.epochs(args.getInt("epochs", t.epochs())).patience(args.getInt("patience", t.patience()));
-            } else {
-                if (Checkpoint.exists(out.resolve(Trainer.LAST))) {
-                    throw new UsageException(out + " already holds a training run: add --resume to continue it, or "
-                            + "choose another --out");
-                }
-                t = settings(args);
-            }
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage(), e);
-        }
-        boolean terminal = System.console() != null;
-        t.log(System.out, terminal);
-        try {
-            t.run(out, resume);
-        } catch (IllegalStateException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("training diverged")) {
-                throw new UsageException(e.getMessage(), e);
-            }
-            throw e;
-        }
-        return 0;
+        return TrainingCommands.run(this, args, ClipTraining::resume, TrainClipCommand::settings,
+                (t, out, resume) -> t.run(out, resume));
     }
 
     private static ClipTraining settings(Args args) throws Exception {
@@ -178,13 +137,8 @@ final class TrainClipCommand implements Command {
             }
             model = ClipTraining.withImageSize(base, img);
         }
-        ClipTraining t = new ClipTraining().data(data).model(model).vocabSize(vocab)
-                .epochs(args.getInt("epochs", 30)).batchSize(args.getInt("batch", 64)).lr(args.getDouble("lr", 2e-3))
-                .weightDecay(args.getDouble("weight-decay", 0.1)).warmupEpochs(args.getInt("warmup-epochs", 1))
-                .patience(args.getInt("patience", 0)).clipGradNorm(args.getDouble("clip-grad", 1.0))
-                .captionDropout(args.getDouble("caption-dropout", 0.75))
-                .shapesSizes(args.getInt("train-size", 4000), args.getInt("val-size", 1000))
-                .valFraction(args.getDouble("val-fraction", 0.1)).seed(args.getInt("seed", 0));
+        ClipTraining t = TrainingCommands.commonSettings(args, new ClipTraining().data(data).model(model).vocabSize(vocab))
+                .captionDropout(args.getDouble("caption-dropout", 0.75));
         if (args.has("object-size")) {
             String size = args.get("object-size").trim().toLowerCase(Locale.ROOT);
             if (!size.equals("large") && !size.equals("small")) {

@@ -1,7 +1,5 @@
 package dev.vitj.examples;
 
-import dev.vitj.core.train.Checkpoint;
-import dev.vitj.core.train.Trainer;
 import dev.vitj.examples.cli.Args;
 import dev.vitj.examples.cli.Command;
 import dev.vitj.examples.cli.UsageException;
@@ -10,7 +8,6 @@ import dev.vitj.vit.VitConfig;
 import dev.vitj.vit.train.VitTraining;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Set;
 
@@ -21,8 +18,6 @@ import java.util.Set;
  * embedding pictures.
  */
 final class TrainVitCommand implements Command {
-    private static final Set<String> RESUMABLE = Set.of("out", "epochs", "patience");
-
     @Override
     public String name() {
         return "train-vit";
@@ -52,8 +47,10 @@ final class TrainVitCommand implements Command {
                   --label-smoothing S   label smoothing of the cross-entropy (default 0.1)
                   --patience P          stop after P epochs without a better validation accuracy (default 0: off)
                   --clip-grad X         gradient-norm clipping (default 1.0; 0: off)
-                  --preset NAME         architecture: shapes-tiny (default), a paper size Ti/16, S/16, B/16, L/16,
-                                        H/14 (also /8 /14 /32), or a timm name such as vit_small_patch16_224
+                  --preset NAME         architecture: shapes-tiny (default: 32 px, patch 8, 2 blocks of width 64,
+                                        average pooling), shapes-small (64 px, patch 8, 3 blocks, class-token
+                                        pooling: the demo's embedded classifier), a paper size Ti/16, S/16, B/16,
+                                        L/16, H/14 (also /8 /14 /32), or a timm name such as vit_small_patch16_224
                   --config FILE         architecture from a timm config.json (instead of --preset)
                   --img-size N          input side in pixels (default: the preset's; shapes need >= 32)
                   --drop-rate X         head dropout; --attn-drop-rate X, --proj-drop-rate X: dropout on the
@@ -84,49 +81,8 @@ final class TrainVitCommand implements Command {
 
     @Override
     public int run(Args args) throws Exception {
-        if (!args.positional().isEmpty()) {
-            throw new UsageException("unexpected argument '" + args.positional().get(0) + "' (see vitj train-vit --help)");
-        }
-        Path out = Paths.get(args.require("out"));
-        VitTraining t;
-        boolean resume = args.flag("resume");
-        try {
-            if (resume) {
-                for (String o : valuedOptions()) {
-                    if (args.has(o) && !RESUMABLE.contains(o)) {
-                        throw new UsageException("--resume continues with the run's own settings (" + out.resolve(
-                                VitTraining.ARGS) + "); --" + o + " cannot change; only --epochs and --patience may");
-                    }
-                }
-                if (args.flag("no-augment")) {
-                    throw new UsageException("--resume continues with the run's own settings; --no-augment cannot change");
-                }
-                if (!Checkpoint.exists(out.resolve(Trainer.LAST))) {
-                    throw new UsageException(out + ": no training run to resume (no " + Trainer.LAST + ")");
-                }
-                t = VitTraining.resume(out);
-                t.epochs(args.getInt("epochs", t.epochs())).patience(args.getInt("patience", t.patience()));
-            } else {
-                if (Checkpoint.exists(out.resolve(Trainer.LAST))) {
-                    throw new UsageException(out + " already holds a training run: add --resume to continue it, or "
-                            + "choose another --out");
-                }
-                t = settings(args);
-            }
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage(), e);
-        }
-        boolean terminal = System.console() != null;
-        t.log(System.out, terminal);
-        try {
-            t.run(out, resume);
-        } catch (IllegalStateException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("training diverged")) {
-                throw new UsageException(e.getMessage(), e);
-            }
-            throw e;
-        }
-        return 0;
+        return TrainingCommands.run(this, args, VitTraining::resume, TrainVitCommand::settings,
+                (t, out, resume) -> t.run(out, resume));
     }
 
     private static VitTraining settings(Args args) throws Exception {
@@ -161,24 +117,21 @@ final class TrainVitCommand implements Command {
                     .withProjDropRate(args.getDouble("proj-drop-rate", 0))
                     .withDropPathRate(args.getDouble("drop-path-rate", 0));
         }
-        VitTraining t = new VitTraining().data(data).model(model)
-                .epochs(args.getInt("epochs", 30)).batchSize(args.getInt("batch", 64)).lr(args.getDouble("lr", 1e-3))
-                .weightDecay(args.getDouble("weight-decay", 0.05)).warmupEpochs(args.getInt("warmup-epochs", 2))
-                .labelSmoothing(args.getDouble("label-smoothing", 0.1)).patience(args.getInt("patience", 0))
-                .clipGradNorm(args.getDouble("clip-grad", 1.0))
-                .shapesSizes(args.getInt("train-size", 4000), args.getInt("val-size", 1000))
-                .valFraction(args.getDouble("val-fraction", 0.1)).seed(args.getInt("seed", 0))
-                .augment(!args.flag("no-augment"));
+        VitTraining t = TrainingCommands.commonSettings(args, new VitTraining().data(data).model(model))
+                .labelSmoothing(args.getDouble("label-smoothing", 0.1)).augment(!args.flag("no-augment"));
         if (args.has("init")) {
             t.init(args.existingDir("init")).freezeBlocks(args.getInt("freeze-blocks", 0));
         }
         return t;
     }
 
-    /** {@code shapes-tiny}, a paper size such as {@code B/16}, or a timm architecture name. */
+    /** {@code shapes-tiny}, {@code shapes-small}, a paper size such as {@code B/16}, or a timm architecture name. */
     static VitConfig preset(String name) {
         if (name.equals("shapes-tiny")) {
             return VitTraining.shapesModel(1);
+        }
+        if (name.equals("shapes-small")) {
+            return VitTraining.shapesSmallModel(1);
         }
         if (name.contains("/")) {
             return VitConfig.preset(name);
@@ -186,7 +139,7 @@ final class TrainVitCommand implements Command {
         if (name.startsWith("vit_")) {
             return TimmHubConfig.architectureConfig(name);
         }
-        throw new UsageException("--preset: unknown architecture '" + name + "' (shapes-tiny, Ti/16, S/16, B/16, ..., "
+        throw new UsageException("--preset: unknown architecture '" + name + "' (shapes-tiny, shapes-small, Ti/16, S/16, B/16, ..., "
                 + "or a timm name such as vit_small_patch16_224)");
     }
 }

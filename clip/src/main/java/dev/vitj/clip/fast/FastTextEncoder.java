@@ -2,6 +2,7 @@ package dev.vitj.clip.fast;
 
 import dev.vitj.clip.OpenClipConfig;
 import dev.vitj.clip.TextTransformer;
+import dev.vitj.clip.TokenRows;
 import dev.vitj.core.fast.FastOps;
 import dev.vitj.core.fast.FastTransformer;
 import dev.vitj.core.fast.NativeBuffer;
@@ -104,7 +105,7 @@ public final class FastTextEncoder implements AutoCloseable {
      * @param profile   receives stage timings, or null
      */
     public synchronized TextTransformer.Output forward(long[][] tokens, boolean attention, Profile profile) {
-        int b = checkTokens(tokens);
+        int b = TokenRows.check("FastTextEncoder", config, tokens);
         int len = tokens[0].length;
         int w = config.width();
         Buffers buf = buffers(b);
@@ -138,7 +139,7 @@ public final class FastTextEncoder implements AutoCloseable {
         blocks.run(ops, buf.ws, b, len, config.causalMask(), sink, profile);
 
         t = Profile.start(profile);
-        int[] at = poolIndex(tokens);
+        int[] at = TokenRows.poolIndex(config, tokens);
         NativeBuffer pooled = buf.pooled;
         for (int i = 0; i < b; i++) {
             pooled.copyFrom(x, (i * len + at[i]) * w, i * w, w);
@@ -158,53 +159,6 @@ public final class FastTextEncoder implements AutoCloseable {
         INDArray features = buf.features.copyToArray(0, b, e);
         Profile.lap(profile, Profile.Stage.HEAD, t);
         return new TextTransformer.Output(features, at, probs);
-    }
-
-    /** The pooled position per text: argmax of the ids (end of text), first, or last, as {@link TextTransformer#poolIndex}. */
-    private int[] poolIndex(long[][] tokens) {
-        int[] out = new int[tokens.length];
-        for (int i = 0; i < tokens.length; i++) {
-            long[] row = tokens[i];
-            out[i] = switch (config.poolType()) {
-                case "first" -> 0;
-                case "last" -> row.length - 1;
-                default -> {
-                    int best = 0;
-                    for (int j = 1; j < row.length; j++) {
-                        if (row[j] > row[best]) {
-                            best = j;
-                        }
-                    }
-                    yield best;
-                }
-            };
-        }
-        return out;
-    }
-
-    private int checkTokens(long[][] tokens) {
-        if (tokens == null || tokens.length == 0) {
-            throw new IllegalArgumentException("FastTextEncoder: no token rows given");
-        }
-        int len = tokens[0] == null ? 0 : tokens[0].length;
-        if (len < 1 || len > config.contextLength()) {
-            throw new IllegalArgumentException("FastTextEncoder: token rows must have length 1.." + config.contextLength()
-                    + " (the context length), row 0 has " + len);
-        }
-        for (int i = 0; i < tokens.length; i++) {
-            long[] row = tokens[i];
-            if (row == null || row.length != len) {
-                throw new IllegalArgumentException("FastTextEncoder: token row " + i + " has length "
-                        + (row == null ? "null" : row.length) + ", expected " + len + " like row 0");
-            }
-            for (int j = 0; j < len; j++) {
-                if (row[j] < 0 || row[j] >= config.vocabSize()) {
-                    throw new IllegalArgumentException("FastTextEncoder: token id " + row[j] + " at [" + i + "][" + j
-                            + "] is outside the vocabulary [0, " + config.vocabSize() + ")");
-                }
-            }
-        }
-        return tokens.length;
     }
 
     private Buffers buffers(int batch) {

@@ -1,10 +1,9 @@
 package dev.vitj.clip.train;
 
+import dev.vitj.core.data.CsvLine;
 import dev.vitj.core.data.Dataset;
 import dev.vitj.core.data.Example;
-import dev.vitj.core.image.ImageDecodeException;
 import dev.vitj.core.image.ImageDecoder;
-import dev.vitj.core.image.RasterImage;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -86,7 +85,7 @@ public final class CaptionedImages implements Dataset {
         if (headerAt == lines.size()) {
             throw new IOException(csv + ": empty (expected the header image,caption[,label] and one row per pair)");
         }
-        List<String> header = split(stripBom(lines.get(headerAt)), csv, headerAt + 1);
+        List<String> header = CsvLine.split(CsvLine.stripBom(lines.get(headerAt)), csv, headerAt + 1);
         int imageCol = column(header, "image", csv);
         int captionCol = column(header, "caption", csv);
         int labelCol = header.indexOf("label");
@@ -103,7 +102,7 @@ public final class CaptionedImages implements Dataset {
             if (line.isBlank()) {
                 continue;
             }
-            List<String> f = split(line, csv, i + 1);
+            List<String> f = CsvLine.split(line, csv, i + 1);
             if (f.size() != header.size()) {
                 throw new IOException(csv + ": line " + (i + 1) + ": " + f.size() + " fields, the header has "
                         + header.size());
@@ -183,26 +182,7 @@ public final class CaptionedImages implements Dataset {
     @Override
     public Example get(int index) {
         Row r = rows.get(index);
-        RasterImage img;
-        try {
-            img = ImageDecoder.read(r.image()).toRgb();
-        } catch (ImageDecodeException e) {
-            throw new UncheckedIOException(e.getMessage(), e);
-        }
-        int w = img.width();
-        int h = img.height();
-        int[] rgb = img.samples(); // [H, W, 3] interleaved
-        float[] px = new float[3 * h * w]; // [3, H, W]
-        for (int i = 0; i < h * w; i++) {
-            for (int c = 0; c < 3; c++) {
-                px[c * h * w + i] = rgb[3 * i + c] / 255f;
-            }
-        }
-        return new Example(px, h, w, r.label(), r.caption(), null, null);
-    }
-
-    private static String stripBom(String s) {
-        return s.startsWith("\uFEFF") ? s.substring(1) : s;
+        return Example.fromImageFile(r.image(), r.label(), r.caption());
     }
 
     private static int column(List<String> header, String name, Path csv) throws IOException {
@@ -216,58 +196,5 @@ public final class CaptionedImages implements Dataset {
             }
         }
         return at;
-    }
-
-    /** One CSV line: commas, double-quoted fields with {@code ""} for a quote, unquoted fields trimmed. */
-    static List<String> split(String line, Path file, int lineNo) throws IOException {
-        List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        int i = 0;
-        int n = line.length();
-        while (true) {
-            while (i < n && line.charAt(i) == ' ') {
-                i++;
-            }
-            boolean quoted = i < n && line.charAt(i) == '"';
-            if (quoted) {
-                i++;
-                while (true) {
-                    if (i >= n) {
-                        throw new IOException(file + ": line " + lineNo + ": unterminated quoted field");
-                    }
-                    char c = line.charAt(i++);
-                    if (c == '"') {
-                        if (i < n && line.charAt(i) == '"') {
-                            cur.append('"');
-                            i++;
-                        } else {
-                            break;
-                        }
-                    } else {
-                        cur.append(c);
-                    }
-                }
-                while (i < n && line.charAt(i) == ' ') {
-                    i++;
-                }
-                if (i < n && line.charAt(i) != ',') {
-                    throw new IOException(file + ": line " + lineNo + ": unexpected text after a quoted field");
-                }
-            } else {
-                while (i < n && line.charAt(i) != ',') {
-                    if (line.charAt(i) == '"') {
-                        throw new IOException(file + ": line " + lineNo + ": a quote inside an unquoted field "
-                                + "(quote the whole field and double the quote)");
-                    }
-                    cur.append(line.charAt(i++));
-                }
-            }
-            out.add(quoted ? cur.toString() : cur.toString().trim());
-            cur.setLength(0);
-            if (i >= n) {
-                return out;
-            }
-            i++; // the comma
-        }
     }
 }

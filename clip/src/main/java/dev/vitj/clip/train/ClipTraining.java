@@ -1,8 +1,6 @@
 package dev.vitj.clip.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vitj.clip.ClipModel;
@@ -17,16 +15,13 @@ import dev.vitj.core.data.Normalize;
 import dev.vitj.core.data.Resize;
 import dev.vitj.core.data.ShapesDataset;
 import dev.vitj.core.data.Transform;
-import dev.vitj.core.io.AtomicFiles;
 import dev.vitj.core.optim.AdamW;
-import dev.vitj.core.optim.ParamGroups;
-import dev.vitj.core.train.Checkpoint;
 import dev.vitj.core.train.DatasetSplit;
 import dev.vitj.core.train.History;
 import dev.vitj.core.train.Trainer;
+import dev.vitj.core.train.TrainingRecipe;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -57,21 +52,16 @@ import java.util.Locale;
  *       {@code open_clip_model.safetensors} with open_clip's key names, {@code vocab.json}, {@code merges.txt}),
  *       {@value #ARGS}, {@code history.json}, {@code training_curves.png}, {@code checkpoints/last|best}.</li>
  * </ol>
- * Settings are chained setters, validated at once; {@link #run} trains.
+ * Settings are chained setters, validated at once (those every recipe has in {@link TrainingRecipe}, among them
+ * {@link #data}); {@link #run} trains.
  */
-public final class ClipTraining {
-    /** The settings file in the output folder; {@link #resume} reads it. */
-    public static final String ARGS = "training_args.json";
-    /** The value of {@link #data} that selects the synthetic shapes. */
-    public static final String SHAPES = "shapes";
+public final class ClipTraining extends TrainingRecipe<ClipTraining> {
     /** The zero-shot prompt of the shapes: the shortest caption form the model is trained on. */
     public static final List<String> SHAPES_TEMPLATES = List.of("a {}");
     /** open_clip's baseline prompt, for caption folders. */
     public static final List<String> DEFAULT_TEMPLATES = List.of("a photo of a {}.");
     /** The built-in architectures for training from scratch ({@link #preset}). */
     public static final List<String> PRESETS = List.of("shapes-tiny", "shapes-small");
-
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
      * The result of a run.
@@ -82,25 +72,15 @@ public final class ClipTraining {
      */
     public record Result(History history, ClipModel model, Path out) {}
 
-    private String data = SHAPES;
-    private int trainSize = 4000;
-    private int valSize = 1000;
-    private ShapesDataset.Size objectSize; // null: both sizes
-    private double valFraction = 0.1;
     private OpenClipConfig model;
     private int vocabSize = 1000;
-    private int epochs = 30;
-    private int batchSize = 64;
-    private double lr = 2e-3;
-    private double weightDecay = 0.1;
-    private int warmupEpochs = 1;
-    private int patience;
-    private double clipGradNorm = 1.0;
     private double captionDropout = 0.75;
     private List<String> templates;
-    private long seed;
-    private PrintStream log;
-    private boolean progressBar;
+
+    /** The defaults: the shapes, learning rate 2e-3, weight decay 0.1, 1 warmup epoch. */
+    public ClipTraining() {
+        super("a caption folder", 2e-3, 0.1, 1);
+    }
 
     /**
      * A built-in architecture for training from scratch, for a given vocabulary size (replaced by the learned
@@ -111,8 +91,11 @@ public final class ClipTraining {
      *       ratio 2, the image embedding the mean of the patch tokens ({@code pool_type avg}) and no {@code ln_pre}
      *       (both make a tiny ViT pick up shapes in far fewer steps); text width 64, 1 block of 4 heads, context
      *       16 (a shapes caption has at most 10 tokens); embedding 64;</li>
-     *   <li>{@code shapes-small}: the same at 64 px (patch 8: an 8x8 grid, so attention maps can localise) with 3
-     *       vision blocks and 2 text blocks; small objects are then 13 pixels across instead of 6;</li>
+     *   <li>{@code shapes-small}, the embedded default model of {@code vitj demo}: 64 px, patch 8 (an 8x8 grid, so
+     *       attention maps can localise; small objects are 13 pixels across instead of 6); vision width 64, 3
+     *       blocks of 4 heads, MLP ratio 2, with {@code ln_pre} and class-token pooling as open_clip's ViTs (the
+     *       class token's attention is what the demo's maps and rollout show, so it must be trained); text width
+     *       64, 2 blocks of 4 heads, context 16; embedding 64;</li>
      *   <li>an open_clip name ({@code ViT-B-32}, {@code ViT-B-16}, ...; {@link OpenClipConfig#preset}).</li>
      * </ul>
      */
@@ -123,7 +106,7 @@ public final class ClipTraining {
                     new OpenClipConfig.Text(16, vocabSize, 64, 4, 1, 2.0, null, "argmax", true, false, false, 1e-5),
                     preprocess(32));
             case "shapes-small" -> new OpenClipConfig(64, false,
-                    new OpenClipConfig.Vision(64, 8, 64, 3, 16, 2.0, null, "avg", false, false, 1e-5),
+                    new OpenClipConfig.Vision(64, 8, 64, 3, 16, 2.0, null, "tok", false, true, 1e-5),
                     new OpenClipConfig.Text(16, vocabSize, 64, 4, 2, 2.0, null, "argmax", true, false, false, 1e-5),
                     preprocess(64));
             default -> {
@@ -166,42 +149,6 @@ public final class ClipTraining {
 
     // ---- settings ----
 
-    /** {@code "shapes"} or a caption folder ({@link CaptionedImages}). */
-    public ClipTraining data(String source) {
-        if (source == null || source.isBlank()) {
-            throw new IllegalArgumentException("data source is empty (expected \"shapes\" or a caption folder)");
-        }
-        this.data = source;
-        return this;
-    }
-
-    /** Shapes only: training and validation images. */
-    public ClipTraining shapesSizes(int train, int val) {
-        positive("shapes training size", train);
-        positive("shapes validation size", val);
-        this.trainSize = train;
-        this.valSize = val;
-        return this;
-    }
-
-    /**
-     * Shapes only: keep only objects of this size (null: both, the default). At 32 px a small object is about 6
-     * pixels across, less than a patch of 8, and its shape is learned far more slowly than a large one's.
-     */
-    public ClipTraining shapesObjectSize(ShapesDataset.Size size) {
-        this.objectSize = size;
-        return this;
-    }
-
-    /** Caption folders without {@code val/}: the fraction of rows held out for validation. */
-    public ClipTraining valFraction(double f) {
-        if (!(f > 0 && f < 1)) {
-            throw new IllegalArgumentException("validation fraction must be in (0, 1), got " + f);
-        }
-        this.valFraction = f;
-        return this;
-    }
-
     /** The architecture (its vocabulary size is replaced by the learned vocabulary's); null for {@code shapes-tiny}. */
     public ClipTraining model(OpenClipConfig config) {
         this.model = config;
@@ -218,64 +165,14 @@ public final class ClipTraining {
         return this;
     }
 
-    public ClipTraining epochs(int n) {
-        positive("epochs", n);
-        this.epochs = n;
-        return this;
-    }
-
     /** Pairs per batch, at least 2: each pair is contrasted with the others of its batch. */
+    @Override
     public ClipTraining batchSize(int n) {
         if (n < 2) {
             throw new IllegalArgumentException("batch size must be at least 2 (pairs are contrasted within a batch), got "
                     + n);
         }
-        this.batchSize = n;
-        return this;
-    }
-
-    /** Peak learning rate (after warmup). */
-    public ClipTraining lr(double v) {
-        if (!(v > 0) || Double.isInfinite(v)) {
-            throw new IllegalArgumentException("learning rate must be finite and > 0, got " + v);
-        }
-        this.lr = v;
-        return this;
-    }
-
-    public ClipTraining weightDecay(double v) {
-        if (!(v >= 0) || Double.isInfinite(v)) {
-            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + v);
-        }
-        this.weightDecay = v;
-        return this;
-    }
-
-    /** Epochs of linear warmup (must be fewer than the epochs). */
-    public ClipTraining warmupEpochs(int n) {
-        if (n < 0) {
-            throw new IllegalArgumentException("warmup epochs must be >= 0, got " + n);
-        }
-        this.warmupEpochs = n;
-        return this;
-    }
-
-    /** Early stopping after this many epochs without improvement of the monitored value; 0: never. */
-    public ClipTraining patience(int n) {
-        if (n < 0) {
-            throw new IllegalArgumentException("patience must be >= 0 (0: no early stopping), got " + n);
-        }
-        this.patience = n;
-        return this;
-    }
-
-    /** Gradient-norm bound; 0: no clipping. */
-    public ClipTraining clipGradNorm(double v) {
-        if (!(v >= 0) || Double.isInfinite(v)) {
-            throw new IllegalArgumentException("gradient clipping norm must be finite and >= 0, got " + v);
-        }
-        this.clipGradNorm = v;
-        return this;
+        return super.batchSize(n);
     }
 
     /** Shapes only: the {@link ShapesCaptionDropout} probability (0: full captions). */
@@ -304,31 +201,6 @@ public final class ClipTraining {
         return this;
     }
 
-    /** Seeds everything: the shapes, the split, the initialisation, the shuffles and the caption dropout. */
-    public ClipTraining seed(long s) {
-        this.seed = s;
-        return this;
-    }
-
-    /** Where to report epochs (null: silent), and whether to draw a live progress bar there. */
-    public ClipTraining log(PrintStream out, boolean progress) {
-        this.log = out;
-        this.progressBar = progress;
-        return this;
-    }
-
-    public int epochs() {
-        return epochs;
-    }
-
-    public int patience() {
-        return patience;
-    }
-
-    private boolean shapes() {
-        return data.equals(SHAPES);
-    }
-
     private List<String> effectiveTemplates() {
         return templates != null ? templates : shapes() ? SHAPES_TEMPLATES : DEFAULT_TEMPLATES;
     }
@@ -337,76 +209,40 @@ public final class ClipTraining {
         return model != null ? model : preset("shapes-tiny", vocabSize);
     }
 
-    private static void positive(String what, int n) {
-        if (n <= 0) {
-            throw new IllegalArgumentException(what + " must be positive, got " + n);
-        }
-    }
-
     // ---- the settings file ----
 
     /** The settings as written to {@value #ARGS}, the architecture included ({@code open_clip_config.json} form). */
+    @Override
     public ObjectNode toJson() {
         ObjectNode o = JSON.createObjectNode();
-        o.put("data", data);
-        o.put("shapes_train_size", trainSize);
-        o.put("shapes_val_size", valSize);
-        if (objectSize != null) {
-            o.put("shapes_object_size", objectSize.word());
-        }
-        o.put("val_fraction", valFraction);
+        putDataSettings(o);
         o.put("vocab_size", vocabSize);
-        o.put("epochs", epochs);
-        o.put("batch_size", batchSize);
-        o.put("lr", lr);
-        o.put("weight_decay", weightDecay);
-        o.put("warmup_epochs", warmupEpochs);
-        o.put("patience", patience);
-        o.put("clip_grad_norm", clipGradNorm);
+        putScheduleSettings(o);
+        o.put("patience", patience());
+        o.put("clip_grad_norm", clipGradNorm());
         o.put("caption_dropout", captionDropout);
         ArrayNode t = o.putArray("templates");
         effectiveTemplates().forEach(t::add);
-        o.put("seed", seed);
+        o.put("seed", seed());
         o.set("architecture", architecture().toJson());
         return o;
     }
 
     /** The settings of the run in {@code out} ({@value #ARGS}), ready for {@link #run} with {@code resume = true}. */
     public static ClipTraining resume(Path out) throws IOException {
-        Path file = out.resolve(ARGS);
-        JsonNode o;
-        try {
-            o = JSON.readTree(Files.readAllBytes(file));
-        } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(file + ": no such file (not a vitj training folder, or training never started)");
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
-        }
+        JsonNode o = readSettingsFile(out);
         ClipTraining t = new ClipTraining();
         try {
-            JsonNode d = o.get("data");
-            if (d == null || !d.isTextual()) {
-                throw new IllegalArgumentException("\"data\" must be a string");
-            }
             List<String> templates = new ArrayList<>();
             o.path("templates").forEach(n -> templates.add(n.asText()));
-            t.data(d.asText()).shapesSizes(o.path("shapes_train_size").asInt(), o.path("shapes_val_size").asInt())
-                    .valFraction(o.path("val_fraction").asDouble()).vocabSize(o.path("vocab_size").asInt())
-                    .epochs(o.path("epochs").asInt()).batchSize(o.path("batch_size").asInt()).lr(o.path("lr").asDouble())
-                    .weightDecay(o.path("weight_decay").asDouble()).warmupEpochs(o.path("warmup_epochs").asInt())
-                    .patience(o.path("patience").asInt()).clipGradNorm(o.path("clip_grad_norm").asDouble())
-                    .captionDropout(o.path("caption_dropout").asDouble()).templates(templates)
-                    .seed(o.path("seed").asLong());
+            t.readCommonSettings(o).vocabSize(o.path("vocab_size").asInt())
+                    .captionDropout(o.path("caption_dropout").asDouble()).templates(templates);
             if (!o.path("architecture").isObject()) {
                 throw new IllegalArgumentException("\"architecture\" must be an object (an open_clip_config.json)");
             }
-            if (o.hasNonNull("shapes_object_size")) {
-                t.shapesObjectSize(ShapesDataset.Size.valueOf(o.get("shapes_object_size").asText()
-                        .toUpperCase(Locale.ROOT)));
-            }
             t.model(OpenClipConfig.fromJson(o.get("architecture")));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(out.resolve(ARGS) + ": " + e.getMessage(), e);
         }
         return t;
     }
@@ -421,19 +257,9 @@ public final class ClipTraining {
      * @throws IllegalStateException when {@code out} already holds a run and {@code resume} is false
      */
     public Result run(Path out, boolean resume) throws IOException {
-        if (warmupEpochs >= epochs) {
-            throw new IllegalArgumentException("warmup epochs (" + warmupEpochs + ") must be fewer than epochs (" + epochs + ")");
-        }
-        boolean started = Checkpoint.exists(out.resolve(Trainer.LAST));
-        if (started && !resume) {
-            throw new IllegalStateException(out + " already holds a training run (" + Trainer.LAST
-                    + "); resume it or choose another output folder");
-        }
-        if (!started && resume) {
-            throw new NoSuchFileException(out.resolve(Trainer.LAST) + ": no checkpoint to resume from");
-        }
+        checkCanRun(out, resume);
         OpenClipConfig arch = architecture();
-        Data d = data(arch.vision().imageSize());
+        Data d = datasets(arch.vision().imageSize());
 
         // the tokenizer: learned from the training captions, or the run's own when resuming
         ClipTokenizer tokenizer;
@@ -448,14 +274,14 @@ public final class ClipTraining {
             tokenizer = new ClipTokenizer(BpeTrainer.train(d.captions(), vocabSize));
             Files.createDirectories(out);
             tokenizer.vocabulary().writeHuggingFace(out);
-            if (log != null) {
-                log.printf(Locale.ROOT, "tokenizer: %d tokens (target %d) learned from %d captions in %.1fs%n",
+            if (log() != null) {
+                log().printf(Locale.ROOT, "tokenizer: %d tokens (target %d) learned from %d captions in %.1fs%n",
                         tokenizer.vocabSize(), vocabSize, d.captions().size(), (System.nanoTime() - t0) / 1e9);
             }
-            AtomicFiles.write(out.resolve(ARGS), JSON.writeValueAsBytes(toJson()));
+            writeSettingsFile(out);
         }
         OpenClipConfig cfg = withVocabulary(arch, tokenizer.vocabSize());
-        ClipModel net = new ClipModel(cfg, tokenizer).initWeights(seed);
+        ClipModel net = new ClipModel(cfg, tokenizer).initWeights(seed());
 
         // the loop
         int size = cfg.vision().imageSize();
@@ -464,54 +290,33 @@ public final class ClipTraining {
         Transform trainTransform = shapes() && captionDropout > 0
                 ? Transform.compose(new ShapesCaptionDropout(captionDropout), normalize)
                 : Transform.compose(resize, normalize);
-        DataLoader train = new DataLoader(d.train(), trainTransform, DataLoader.Options.of(batchSize)
-                .withSeed(seed ^ 0x5DEECE66DL).withDropLast(d.train().size() >= batchSize));
+        DataLoader train = new DataLoader(d.train(), trainTransform,
+                trainLoaderOptions().withDropLast(d.train().size() >= batchSize()));
         // validation batches as large as training ones: the contrastive loss and in-batch retrieval depend on B
         DataLoader val = new DataLoader(d.val(), Transform.compose(resize, normalize),
-                DataLoader.Options.of(batchSize).withShuffle(false));
+                DataLoader.Options.of(batchSize()).withShuffle(false));
         ContrastiveTask task = new ContrastiveTask(net, d.classNames(), effectiveTemplates());
-        AdamW opt = new AdamW(ParamGroups.decayAndNoDecay(net.namedParameters(), weightDecay), AdamW.Config.clip(lr));
         String monitor = d.classNames() == null ? "val_loss" : "val_" + ContrastiveTask.ZERO_SHOT;
-        Trainer trainer = new Trainer(task, opt, Trainer.warmupCosine(lr, warmupEpochs, epochs, train.batchesPerEpoch()),
-                train, val, Trainer.Options.of(epochs).withClipGradNorm(clipGradNorm).withMonitor(monitor)
-                .withPatience(patience).withSeed(seed).withOutDir(out).withLog(log).withProgressBar(progressBar));
+        Trainer trainer = trainer(task, AdamW.Config.clip(lr()), train, val, epochs(), monitor, out);
         trainer.listener((rec, best) -> {
             if (best) {
                 OpenClip.save(net, out); // the model holds the best weights so far
             }
         });
-        if (log != null) {
-            log.printf(Locale.ROOT, "%s CLIP (%s, %,d parameters) on %s: %d training / %d validation pairs%s%n",
-                    resume ? "resuming" : "training", describe(cfg), net.parameterCount(), data, d.train().size(),
+        if (log() != null) {
+            log().printf(Locale.ROOT, "%s CLIP (%s, %,d parameters) on %s: %d training / %d validation pairs%s%n",
+                    resume ? "resuming" : "training", describe(cfg), net.parameterCount(), data(), d.train().size(),
                     d.val().size(), d.classNames() == null ? "" : ", zero-shot over " + d.classNames()
                             + " with " + effectiveTemplates());
         }
         History h = resume ? trainer.resume() : trainer.fit();
 
         OpenClip best = OpenClip.load(out);
-        if (log != null && h.best() != null) {
-            log.printf(Locale.ROOT, "best epoch %d: %s %.4f, val_loss %.4f; model written to %s%n", h.bestEpoch(),
+        if (log() != null && h.best() != null) {
+            log().printf(Locale.ROOT, "best epoch %d: %s %.4f, val_loss %.4f; model written to %s%n", h.bestEpoch(),
                     monitor, h.best().get(monitor), h.best().get("val_loss"), out);
         }
         return new Result(h, best.model(), out);
-    }
-
-    /** The first {@code count} examples of {@code shapes}' stream whose object has {@link #objectSize}. */
-    private Dataset ofSize(ShapesDataset shapes, int count) {
-        // scenes are drawn without rendering; about half the stream has each size
-        ShapesDataset stream = new ShapesDataset(shapes.config().withCount(Math.max(64, 4 * count)));
-        int[] keep = new int[count];
-        int found = 0;
-        for (int i = 0; i < stream.size() && found < count; i++) {
-            if (stream.scene(i).size() == objectSize) {
-                keep[found++] = i;
-            }
-        }
-        if (found < count) {
-            throw new IllegalStateException("only " + found + " " + objectSize.word() + " objects among "
-                    + stream.size() + " shapes");
-        }
-        return new DatasetSplit.Subset(stream, keep);
     }
 
     private static String describe(OpenClipConfig c) {
@@ -525,27 +330,25 @@ public final class ClipTraining {
     /** Training and validation pairs, the class names of the zero-shot validation (null: none), the captions. */
     private record Data(Dataset train, Dataset val, List<String> classNames, List<String> captions) {}
 
-    private Data data(int imageSize) throws IOException {
+    private Data datasets(int imageSize) throws IOException {
         if (shapes()) {
-            ShapesDataset train = new ShapesDataset(ShapesDataset.Config.of(trainSize, seed).withImageSize(imageSize));
-            ShapesDataset val = train.split(ShapesDataset.Split.VAL, valSize);
-            Dataset trainPart = objectSize == null ? train : ofSize(train, trainSize);
-            Dataset valPart = objectSize == null ? val : ofSize(val, valSize);
+            DatasetSplit s = shapesData(imageSize);
             // the captions without rendering the images
-            List<String> captions = new ArrayList<>(trainPart.size());
-            if (trainPart instanceof DatasetSplit.Subset sub) {
+            List<String> captions = new ArrayList<>(s.train().size());
+            if (s.train() instanceof DatasetSplit.Subset sub) {
                 ShapesDataset stream = (ShapesDataset) sub.base();
                 for (int i : sub.indices()) {
                     captions.add(stream.scene(i).caption());
                 }
             } else {
+                ShapesDataset train = (ShapesDataset) s.train();
                 for (int i = 0; i < train.size(); i++) {
                     captions.add(train.scene(i).caption());
                 }
             }
-            return new Data(trainPart, valPart, train.classNames(), captions);
+            return new Data(s.train(), s.val(), s.train().classNames(), captions);
         }
-        Path root = Path.of(data);
+        Path root = Path.of(data());
         CaptionedImages all = CaptionedImages.open(root);
         Path valList = root.resolve("val").resolve(CaptionedImages.CAPTIONS_CSV);
         if (Files.isRegularFile(valList)) {
@@ -556,7 +359,7 @@ public final class ClipTraining {
             }
             return new Data(all, v, all.hasLabels() ? all.classNames() : null, all.captions());
         }
-        DatasetSplit s = DatasetSplit.of(all, valFraction, seed);
+        DatasetSplit s = split(all);
         List<String> captions = new ArrayList<>();
         for (int i : ((DatasetSplit.Subset) s.train()).indices()) {
             captions.add(all.caption(i));

@@ -1,5 +1,11 @@
 package dev.vitj.core.data;
 
+import dev.vitj.core.image.ImageDecodeException;
+import dev.vitj.core.image.ImageDecoder;
+import dev.vitj.core.image.RasterImage;
+
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.Objects;
 
 /**
@@ -45,6 +51,31 @@ public record Example(float[] pixels, int height, int width, int label, String c
         if (box != null && (box.xMax() > width || box.yMax() > height)) {
             throw new IllegalArgumentException(box + " does not fit in a " + width + "x" + height + " image");
         }
+    }
+
+    /**
+     * An example from an image file: decoded with {@link ImageDecoder}, converted to RGB (PIL's
+     * {@code convert("RGB")}), values {@code u8/255}, at the file's own size; no mask or box.
+     *
+     * @throws UncheckedIOException wrapping an {@link ImageDecodeException} that names the file
+     */
+    public static Example fromImageFile(Path image, int label, String caption) {
+        RasterImage img;
+        try {
+            img = ImageDecoder.read(image).toRgb();
+        } catch (ImageDecodeException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+        int w = img.width();
+        int h = img.height();
+        int[] rgb = img.samples(); // [H, W, 3] interleaved
+        float[] px = new float[CHANNELS * h * w]; // [3, H, W]
+        for (int i = 0; i < h * w; i++) {
+            for (int c = 0; c < CHANNELS; c++) {
+                px[c * h * w + i] = rgb[3 * i + c] / 255f;
+            }
+        }
+        return new Example(px, h, w, label, caption, null, null);
     }
 
     /** Channel {@code c} at row {@code y}, column {@code x}. */

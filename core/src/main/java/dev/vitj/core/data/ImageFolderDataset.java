@@ -2,7 +2,6 @@ package dev.vitj.core.data;
 
 import dev.vitj.core.image.ImageDecodeException;
 import dev.vitj.core.image.ImageDecoder;
-import dev.vitj.core.image.RasterImage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -126,21 +125,6 @@ public final class ImageFolderDataset implements Dataset {
     @Override
     public Example get(int index) {
         Sample s = samples.get(index);
-        RasterImage img;
-        try {
-            img = ImageDecoder.read(s.file()).toRgb();
-        } catch (ImageDecodeException e) {
-            throw new UncheckedIOException(e.getMessage(), e);
-        }
-        int w = img.width();
-        int h = img.height();
-        int[] rgb = img.samples(); // [H, W, 3] interleaved
-        float[] px = new float[3 * h * w]; // [3, H, W]
-        for (int i = 0; i < h * w; i++) {
-            for (int c = 0; c < 3; c++) {
-                px[c * h * w + i] = rgb[3 * i + c] / 255f;
-            }
-        }
-        return new Example(px, h, w, s.label(), classes.get(s.label()), null, null);
+        return Example.fromImageFile(s.file(), s.label(), classes.get(s.label()));
     }
 }

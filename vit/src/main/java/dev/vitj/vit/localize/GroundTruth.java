@@ -3,6 +3,7 @@ package dev.vitj.vit.localize;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vitj.core.data.CsvLine;
 import dev.vitj.core.image.ImageDecodeException;
 import dev.vitj.core.image.ImageDecoder;
 import dev.vitj.core.image.RasterImage;
@@ -198,7 +199,7 @@ public interface GroundTruth {
         if (lines.isEmpty() || lines.get(0).isBlank()) {
             throw new IOException(csv + ": empty file (expected header image,x_min,y_min,x_max,y_max[,label])");
         }
-        String first = lines.get(0).startsWith("\uFEFF") ? lines.get(0).substring(1) : lines.get(0);
+        String first = CsvLine.stripBom(lines.get(0));
         List<String> header = CsvLine.split(first, csv, 1);
         List<String> want = List.of("image", "x_min", "y_min", "x_max", "y_max");
         boolean hasLabel = header.size() == 6 && header.get(5).equals("label");
