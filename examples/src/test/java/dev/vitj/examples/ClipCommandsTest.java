@@ -5,16 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vitj.core.io.SafeTensors;
 import dev.vitj.core.testing.Fixtures;
 import dev.vitj.core.testing.Parity;
+import dev.vitj.examples.Cli.Result;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import static dev.vitj.examples.Cli.assertUsageError;
+import static dev.vitj.examples.Cli.vitj;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -48,31 +48,6 @@ class ClipCommandsTest {
         for (JsonNode p : new ObjectMapper().readTree(model.resolve("fixture.json").toFile()).get("prompts")) {
             prompts.add(p.get("text").asText());
         }
-    }
-
-    /** Exit code, stdout and stderr of one command line. */
-    record Result(int code, String out, String err) {}
-
-    static Result vitj(String... argv) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.run(argv);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
-    static void assertUsageError(Result r, String part) {
-        assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains(part), "stderr should mention '" + part + "': " + r.err());
-        assertEquals(1, r.err().strip().lines().count(), "one line expected: " + r.err());
     }
 
     private static String[] withImages(List<String> head, List<String> files) {

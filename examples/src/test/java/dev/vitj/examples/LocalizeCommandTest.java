@@ -5,6 +5,7 @@ import dev.vitj.core.image.ImageDecoder;
 import dev.vitj.core.image.ImagePreprocessor;
 import dev.vitj.core.image.RasterImage;
 import dev.vitj.core.testing.Fixtures;
+import dev.vitj.examples.Cli.Result;
 import dev.vitj.examples.report.SummaryJson;
 import dev.vitj.vit.ForwardOptions;
 import dev.vitj.vit.VisionModelLoader;
@@ -34,8 +35,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-import static dev.vitj.examples.VisionCommandsTest.assertUsageError;
-import static dev.vitj.examples.VisionCommandsTest.vitj;
+import static dev.vitj.examples.Cli.assertUsageError;
+import static dev.vitj.examples.Cli.vitj;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -145,7 +146,7 @@ class LocalizeCommandTest {
         Path imgs = images(timm, "astronaut", "chelsea", "coffee");
         Path csv = boxesCsv("astronaut", "chelsea", "coffee");
         Path out = tmp.resolve("out");
-        VisionCommandsTest.Result r = vitj("localize", "--model", timm.toString(), "--images", imgs.toString(),
+        Result r = vitj("localize", "--model", timm.toString(), "--images", imgs.toString(),
                 "--boxes", csv.toString(), "--method", "cls-last,rollout", "--batch", "2", "--overlay-size", "96",
                 "--out", out.toString());
         assertEquals(0, r.code(), r.err());
@@ -210,7 +211,7 @@ class LocalizeCommandTest {
             truth.put(n, BinaryMask.of(bits));
         }
         Path out = tmp.resolve("out");
-        VisionCommandsTest.Result r = vitj("localize", "--model", timm.toString(), "--images", imgs.toString(),
+        Result r = vitj("localize", "--model", timm.toString(), "--images", imgs.toString(),
                 "--masks", masks.toString(), "--frame", "crop", "--thresholds", "0.5", "--method", "rollout",
                 "--batch", "1", "--report", "--overlay-size", "64", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
@@ -248,7 +249,7 @@ class LocalizeCommandTest {
         Path gt = Files.writeString(tmp.resolve("gt_segmentations_val.json"), json);
 
         Path out = tmp.resolve("edema");
-        VisionCommandsTest.Result r = vitj("localize", "--model", timm.toString(), "--images", root.toString(),
+        Result r = vitj("localize", "--model", timm.toString(), "--images", root.toString(),
                 "--chexlocalize", gt.toString(), "--pathology", "Edema", "--no-overlays", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         List<String[]> rows = results(out);
@@ -287,7 +288,7 @@ class LocalizeCommandTest {
         Path imgs = images(openClip, "astronaut", "coffee");
         Path csv = boxesCsv("astronaut", "coffee");
         Path out = tmp.resolve("out");
-        VisionCommandsTest.Result r = vitj("localize", "--model", openClip.toString(), "--images", imgs.toString(),
+        Result r = vitj("localize", "--model", openClip.toString(), "--images", imgs.toString(),
                 "--boxes", csv.toString(), "--label", "object", "--batch", "1", "--overlay-size", "64",
                 "--out", out.toString());
         assertEquals(0, r.code(), r.err());

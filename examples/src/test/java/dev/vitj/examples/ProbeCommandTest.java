@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vitj.core.io.SafeTensors;
 import dev.vitj.core.testing.Fixtures;
 import dev.vitj.core.testing.Parity;
+import dev.vitj.examples.Cli.Result;
 import dev.vitj.probe.LabeledData;
 import dev.vitj.probe.LogisticRegression;
 import dev.vitj.probe.RocCurve;
@@ -15,14 +16,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import javax.imageio.ImageIO;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
+import static dev.vitj.examples.Cli.vitj;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -45,23 +44,6 @@ class ProbeCommandTest {
             xTest = st.get("binary.X_test", DataType.DOUBLE).toDoubleMatrix();
             yTrain = st.get("binary.y_train").castTo(DataType.INT).toIntVector();
             yTest = st.get("binary.y_test").castTo(DataType.INT).toIntVector();
-        }
-    }
-
-    record Result(int code, String out, String err) {}
-
-    static Result vitj(String... argv) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            return new Result(Main.run(argv), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vitj.clip.OpenClip;
 import dev.vitj.core.data.Example;
 import dev.vitj.core.data.ShapesDataset;
+import dev.vitj.examples.Cli.Result;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,8 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import static dev.vitj.examples.ClipCommandsTest.assertUsageError;
-import static dev.vitj.examples.ClipCommandsTest.vitj;
+import static dev.vitj.examples.Cli.assertUsageError;
+import static dev.vitj.examples.Cli.vitj;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,7 +35,7 @@ class TrainClipCommandTest {
     @Test
     void shapesRunWritesAnOpenClipDirectoryThatTheOtherCommandsOpen() throws IOException {
         Path out = tmp.resolve("clip");
-        ClipCommandsTest.Result r = vitj("train-clip", "--data", "shapes", "--out", out.toString(), "--epochs", "2",
+        Result r = vitj("train-clip", "--data", "shapes", "--out", out.toString(), "--epochs", "2",
                 "--train-size", "96", "--val-size", "32", "--batch", "32", "--vocab-size", "600", "--seed", "3");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("epoch 2/2"), r.out());
@@ -49,7 +50,7 @@ class TrainClipCommandTest {
 
         Path png = tmp.resolve("shape.png");
         writePng(new ShapesDataset(ShapesDataset.Config.of(1, 9).withImageSize(32)).get(0), png);
-        ClipCommandsTest.Result z = vitj("zero-shot", "--model", out.toString(), "--labels", String.join(",", SHAPES),
+        Result z = vitj("zero-shot", "--model", out.toString(), "--labels", String.join(",", SHAPES),
                 "--template", "a {}", png.toString());
         assertEquals(0, z.code(), z.err());
         JsonNode j = new ObjectMapper().readTree(z.out());
@@ -62,7 +63,7 @@ class TrainClipCommandTest {
         assertEquals(1.0, sum, 1e-4);
 
         // resume: one more epoch, the same settings and tokenizer
-        ClipCommandsTest.Result again = vitj("train-clip", "--out", out.toString(), "--resume", "--epochs", "3");
+        Result again = vitj("train-clip", "--out", out.toString(), "--resume", "--epochs", "3");
         assertEquals(0, again.code(), again.err());
         JsonNode h = new ObjectMapper().readTree(out.resolve("history.json").toFile());
         assertEquals(3, h.get("epochs").size());
@@ -87,7 +88,7 @@ class TrainClipCommandTest {
         }
         Files.writeString(data.resolve("captions.csv"), csv);
         Path out = tmp.resolve("folder-clip");
-        ClipCommandsTest.Result r = vitj("train-clip", "--data", data.toString(), "--out", out.toString(), "--epochs",
+        Result r = vitj("train-clip", "--data", data.toString(), "--out", out.toString(), "--epochs",
                 "1", "--warmup-epochs", "0", "--batch", "8", "--img-size", "32", "--vocab-size", "560",
                 "--val-fraction", "0.25");
         assertEquals(0, r.code(), r.err());

@@ -5,6 +5,7 @@ import dev.vitj.core.data.ShapesDataset;
 import dev.vitj.core.io.SafeTensors;
 import dev.vitj.core.train.History;
 import dev.vitj.core.train.Trainer;
+import dev.vitj.examples.Cli.Result;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -15,8 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-import static dev.vitj.examples.VisionCommandsTest.assertUsageError;
-import static dev.vitj.examples.VisionCommandsTest.vitj;
+import static dev.vitj.examples.Cli.assertUsageError;
+import static dev.vitj.examples.Cli.vitj;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,7 +43,7 @@ class TrainVitCommandTest {
     @Test
     void trainsClassifiesAndResumes() throws Exception {
         Path out = tmp.resolve("run");
-        VisionCommandsTest.Result r = vitj(args("train-vit", "--data", "shapes", "--out", out.toString(), "--epochs", "1",
+        Result r = vitj(args("train-vit", "--data", "shapes", "--out", out.toString(), "--epochs", "1",
                 "--drop-path-rate", "0.1"));
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.isRegularFile(out.resolve("model.safetensors")));
@@ -52,7 +53,7 @@ class TrainVitCommandTest {
         Path png = tmp.resolve("shape.png");
         ImageIO.write(toImage(e), "png", png.toFile());
         Path logits = tmp.resolve("logits.safetensors");
-        VisionCommandsTest.Result c = vitj("classify", "--model", out.toString(), png.toString(), "--out", logits.toString());
+        Result c = vitj("classify", "--model", out.toString(), png.toString(), "--out", logits.toString());
         assertEquals(0, c.code(), c.err());
         Map<String, INDArray> t = SafeTensors.load(logits);
         assertArrayEquals(new long[] {1, 5}, t.get("logits").shape());
@@ -61,13 +62,13 @@ class TrainVitCommandTest {
         assertUsageError(vitj(args("train-vit", "--data", "shapes", "--out", out.toString(), "--epochs", "2")),
                 "already holds a training run");
         assertUsageError(vitj("train-vit", "--out", out.toString(), "--resume", "--lr", "1"), "--lr cannot change");
-        VisionCommandsTest.Result res = vitj("train-vit", "--out", out.toString(), "--resume", "--epochs", "2");
+        Result res = vitj("train-vit", "--out", out.toString(), "--resume", "--epochs", "2");
         assertEquals(0, res.code(), res.err());
         assertEquals(2, History.read(out.resolve(Trainer.HISTORY)).epochs().size());
 
         // fine-tune the result with the embeddings and the first block frozen: those weights do not move
         Path tuned = tmp.resolve("tuned");
-        VisionCommandsTest.Result ft = vitj(args("train-vit", "--data", "shapes", "--out", tuned.toString(), "--epochs", "1",
+        Result ft = vitj(args("train-vit", "--data", "shapes", "--out", tuned.toString(), "--epochs", "1",
                 "--init", out.toString(), "--freeze-blocks", "1", "--seed", "3"));
         assertEquals(0, ft.code(), ft.err());
         Map<String, INDArray> before = SafeTensors.load(out.resolve("model.safetensors"));
@@ -90,7 +91,7 @@ class TrainVitCommandTest {
             ImageIO.write(toImage(e), "png", dir.resolve(i + ".png").toFile());
         }
         Path out = tmp.resolve("folder-run");
-        VisionCommandsTest.Result r = vitj("train-vit", "--data", data.toString(), "--out", out.toString(), "--epochs",
+        Result r = vitj("train-vit", "--data", data.toString(), "--out", out.toString(), "--epochs",
                 "1", "--warmup-epochs", "0", "--batch", "8", "--img-size", "32", "--val-fraction", "0.25");
         assertEquals(0, r.code(), r.err());
         String cfg = Files.readString(out.resolve("config.json"));

@@ -3,6 +3,7 @@ package dev.vitj.examples;
 import dev.vitj.core.io.SafeTensors;
 import dev.vitj.core.testing.Fixtures;
 import dev.vitj.core.testing.Parity;
+import dev.vitj.examples.Cli.Result;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,14 +13,13 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import static dev.vitj.examples.Cli.assertUsageError;
+import static dev.vitj.examples.Cli.vitj;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -39,26 +39,6 @@ class VisionCommandsTest {
         model = Fixtures.path("timm-vit-tiny").toString();
         inputs = Fixtures.path("timm-vit-tiny/inputs.safetensors").toString();
         expected = SafeTensors.load(Fixtures.path("timm-vit-tiny/outputs.safetensors"));
-    }
-
-    /** Exit code and stderr of one command line. */
-    record Result(int code, String err) {}
-
-    static Result vitj(String... argv) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            return new Result(Main.run(argv), buf.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(old);
-        }
-    }
-
-    static void assertUsageError(Result r, String part) {
-        assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains(part), "stderr should mention '" + part + "': " + r.err());
-        assertEquals(1, r.err().strip().lines().count(), "one line expected: " + r.err());
     }
 
     @Test
@@ -195,21 +175,6 @@ class VisionCommandsTest {
         assertFalse(Files.exists(out), "no output may be written on errors");
     }
 
-    /** Exit code, stdout and stderr of one command line. */
-    record Output(int code, String out, String err) {}
-
-    static Output vitjOut(String... argv) {
-        PrintStream oldOut = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            Result r = vitj(argv);
-            return new Output(r.code(), buf.toString(StandardCharsets.UTF_8), r.err());
-        } finally {
-            System.setOut(oldOut);
-        }
-    }
-
     /**
      * Chunked and whole-batch outputs agree to float32 rounding: BLAS picks its sgemm blocking by matrix
      * size, so a [1*N, D] and a [3*N, D] product may round differently in the last bit; anything beyond
@@ -314,7 +279,7 @@ class VisionCommandsTest {
         assertEquals("000_x_rollout.png", RolloutCommand.overlayName(0, 1, "x"));
         assertEquals("999_x_rollout.png", RolloutCommand.overlayName(999, 1000, "x"));
         assertEquals("0999_x_rollout.png", RolloutCommand.overlayName(999, 1001, "x"));
-        assertTrue(vitjOut("rollout", "--help").out().contains("INDEX_STEM_rollout.png"));
+        assertTrue(vitj("rollout", "--help").out().contains("INDEX_STEM_rollout.png"));
     }
 
     @Test
@@ -391,16 +356,16 @@ class VisionCommandsTest {
     void openClipModelsPrintAnEmbeddingNotClasses() throws IOException {
         Path clip = Fixtures.path("openclip-tiny");
         Path out = tmp.resolve("clip.safetensors");
-        Output o = vitjOut("classify", "--model", clip.toString(), clip.resolve("chelsea.png").toString(),
+        Result o = vitj("classify", "--model", clip.toString(), clip.resolve("chelsea.png").toString(),
                 "--out", out.toString());
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("embedding"), o.out());
         assertFalse(o.out().contains("class "), o.out());
         assertEquals(1, SafeTensors.load(out).get("logits").size(0));
         // a timm classifier still prints its classes
-        Output t = vitjOut("classify", "--model", model, "--pixels", inputs, "--out", out.toString());
+        Result t = vitj("classify", "--model", model, "--pixels", inputs, "--out", out.toString());
         assertTrue(t.out().contains("image 0: class "), t.out());
-        assertTrue(vitjOut("attention", "--help").out().contains("OpenCLIP"));
-        assertTrue(vitjOut("classify", "--help").out().contains("OpenCLIP"));
+        assertTrue(vitj("attention", "--help").out().contains("OpenCLIP"));
+        assertTrue(vitj("classify", "--help").out().contains("OpenCLIP"));
     }
 }

@@ -38,6 +38,9 @@ import java.util.Set;
  *   <li>image-to-image retrieval ({@link Retrieval});</li>
  *   <li>class-token attention per layer and head ({@link AttentionGrids});</li>
  *   <li>rollout overlays and localisation IoU against the true masks ({@link LocalisationScores});</li>
+ *   <li>with a second model (a timm ViT or OpenCLIP directory, or the embedded ViT classifier): the same
+ *       held-out images through it, its attention beside the first model's, its localisation next to the
+ *       first model's and, for a classifier naming the shapes, its shape accuracy ({@link ModelComparison});</li>
  *   <li>{@code report.html} (one offline file), {@code summary.json} (every number) and the PNGs.</li>
  * </ol>
  * Each stage shows a progress bar on stderr. Everything is deterministic for a given seed and model.
@@ -49,19 +52,25 @@ public final class Demo {
     /**
      * What to run.
      *
-     * @param outDir      where report.html, summary.json and the PNGs go (created if missing)
-     * @param modelDir    an OpenCLIP directory, or null for the embedded default model
-     * @param images      held-out images to analyse
-     * @param trainImages images of the separate split the linear probe is trained on
-     * @param seed        seed of the shapes images
+     * @param outDir          where report.html, summary.json and the PNGs go (created if missing)
+     * @param modelDir        an OpenCLIP or timm directory, or null for the embedded default model
+     * @param compareDir      a second model's directory (OpenCLIP or timm) to compare with, or null
+     * @param compareEmbedded compare with the embedded ViT classifier (only without {@code compareDir})
+     * @param images          held-out images to analyse
+     * @param trainImages     images of the separate split the linear probe is trained on
+     * @param seed            seed of the shapes images
      */
-    public record Options(Path outDir, Path modelDir, int images, int trainImages, long seed) {
+    public record Options(Path outDir, Path modelDir, Path compareDir, boolean compareEmbedded, int images,
+                          int trainImages, long seed) {
         /** Limits that keep the run meaningful (both classes present) and bounded in memory and time. */
         public static final int MIN_IMAGES = 20;
         public static final int MAX_IMAGES = 2000;
 
         public Options {
             Objects.requireNonNull(outDir, "outDir");
+            if (compareDir != null && compareEmbedded) {
+                throw new IllegalArgumentException("compare with a directory or with the embedded ViT, not both");
+            }
             if (images < MIN_IMAGES || images > MAX_IMAGES) {
                 throw new IllegalArgumentException("held-out images must be between " + MIN_IMAGES + " and "
                         + MAX_IMAGES + ", got " + images);
@@ -71,6 +80,16 @@ public final class Demo {
                         + MAX_IMAGES + ", got " + trainImages);
             }
         }
+
+        /** One model, no comparison. */
+        public Options(Path outDir, Path modelDir, int images, int trainImages, long seed) {
+            this(outDir, modelDir, null, false, images, trainImages, seed);
+        }
+
+        /** Whether a second model is analysed. */
+        public boolean compares() {
+            return compareDir != null || compareEmbedded;
+        }
     }
 
     /**
@@ -79,9 +98,20 @@ public final class Demo {
      * @param zeroShotAuc large vs small, held-out; NaN for a model without a text tower
      * @param clsLastIou  mean IoU at threshold 0.5 of the last layer's class-token attention
      * @param rolloutIou  mean IoU at threshold 0.5 of attention rollout
+     * @param compare     the second model's headline numbers, or null without one
      */
     public record Result(Path report, Path summary, double zeroShotAuc, double probeAuc, double clsLastIou,
-                         double rolloutIou, double seconds) {}
+                         double rolloutIou, Compared compare, double seconds) {}
+
+    /**
+     * The second model's headline numbers.
+     *
+     * @param model         its description
+     * @param clsLastIou    mean IoU at threshold 0.5 of its last layer's class-token attention
+     * @param rolloutIou    mean IoU at threshold 0.5 of its attention rollout
+     * @param shapeAccuracy its held-out shape accuracy; NaN when its classes do not name the shapes
+     */
+    public record Compared(String model, double clsLastIou, double rolloutIou, double shapeAccuracy) {}
 
     /** The classpath folder of the embedded default model (an OpenCLIP hub directory). */
     public static final String EMBEDDED_MODEL = DemoModel.RESOURCE_DIR;
@@ -89,6 +119,14 @@ public final class Demo {
     /** Whether this build carries the embedded default model. */
     public static boolean embeddedModelAvailable() {
         return DemoModel.embeddedAvailable();
+    }
+
+    /** The classpath folder of the embedded ViT classifier (a timm hub directory), the default comparison. */
+    public static final String EMBEDDED_VIT = DemoModel.VIT_RESOURCE_DIR;
+
+    /** Whether this build carries the embedded ViT classifier. */
+    public static boolean embeddedVitAvailable() {
+        return DemoModel.Embedded.VIT.available();
     }
 
     /** Runs every stage; progress on stderr, nothing on stdout. */
@@ -131,9 +169,12 @@ public final class Demo {
         DemoModel.Loaded loaded = stage("load_model", "load model", 1,
                 bar -> o.modelDir() == null ? DemoModel.embedded() : DemoModel.fromDirectory(o.modelDir()));
         VisionTransformer vision = loaded.vision();
-        if (!vision.config().classToken()) {
-            throw new IllegalArgumentException(loaded.description() + ": the image tower has no class token; the"
-                    + " demo's attention maps and rollout are defined from it");
+        requireClassToken(loaded);
+        DemoModel.Loaded other = null;
+        if (o.compares()) {
+            other = stage("load_compare_model", "load comparison model", 1, bar -> o.compareEmbedded()
+                    ? DemoModel.embedded(DemoModel.Embedded.VIT) : DemoModel.fromDirectory(o.compareDir()));
+            requireClassToken(other);
         }
         PreprocessConfig preprocess = loaded.preprocess();
         ImagePreprocessor pre = new ImagePreprocessor(preprocess);
@@ -154,6 +195,22 @@ public final class Demo {
                 bar -> Encodings.embed(vision, headOutput, pre, train, bar));
         Encodings.HeldOut heldOut = stage("embed_held_out", "embed held-out images + attention", test.size(),
                 bar -> Encodings.withAttention(vision, headOutput, pre, test, new HashSet<>(showcase), bar));
+        // The second model sees the same rendered images through its own preprocessing (it may resize and crop).
+        Encodings.HeldOut otherHeldOut = null;
+        String noShapes = null;
+        if (other != null) {
+            DemoModel.Loaded m = other;
+            noShapes = m.clip() != null
+                    ? "a CLIP image tower has no classifier head (its head projects into the joint embedding space)"
+                    : ShapeAccuracy.unusable(m.labelNames(), m.vision().config().numClasses());
+            boolean classify = noShapes == null;
+            ImagePreprocessor otherPre = new ImagePreprocessor(m.preprocess());
+            otherHeldOut = stage("embed_compare", "comparison model: held-out images + attention", test.size(),
+                    bar -> classify
+                            ? Encodings.withAttentionAndLogits(m.vision(), otherPre, test, new HashSet<>(showcase), bar)
+                            : Encodings.withAttention(m.vision(), m.embeddingIsHeadOutput(), otherPre, test,
+                                    new HashSet<>(showcase), bar));
+        }
 
         // 4.-7. The analyses, each a report section and a summary.json entry.
         ClipModel clip = loaded.canZeroShot() ? loaded.clip() : null;
@@ -163,11 +220,28 @@ public final class Demo {
                         ShapesImages.sizeLabels(test), ShapesImages.shapeLabels(test), o.outDir()));
         Retrieval retrieval = stage("retrieval", "retrieval", 1,
                 bar -> Retrieval.run(heldOut.embeddings(), test, showcase, o.outDir()));
+        DemoModel.Loaded cmp = other;
+        Encodings.HeldOut cmpHeldOut = otherHeldOut;
         AttentionGrids grids = stage("attention_grids", "attention grids", 1,
-                bar -> AttentionGrids.run(heldOut.layerHeadMaps(), test, showcase, o.outDir()));
+                bar -> cmp == null ? AttentionGrids.run(heldOut.layerHeadMaps(), test, showcase, o.outDir())
+                        : AttentionGrids.run(heldOut.layerHeadMaps(), loaded.shortName(), cmpHeldOut.layerHeadMaps(),
+                                cmp.shortName(), test, showcase, o.outDir()));
         LocalisationScores loc = stage("localisation", "localisation", test.size(),
                 bar -> LocalisationScores.run(heldOut, test, preprocess, overlayImages(test, showcase), o.outDir(), bar));
-        List<Section> sections = List.of(sizes, retrieval, grids, loc);
+        List<Section> sections = new ArrayList<>(List.of(sizes, retrieval, grids, loc));
+        ModelComparison comparison = null;
+        if (cmp != null) {
+            LocalisationScores cmpLoc = stage("localisation_compare", "comparison model: localisation", test.size(),
+                    bar -> LocalisationScores.run(cmpHeldOut, test, cmp.preprocess(), overlayImages(test, showcase),
+                            o.outDir(), "_compare", cmp.shortName(), 0, bar));
+            String why = noShapes;
+            ShapeAccuracy shapes = stage("shape_classification_compare", "comparison model: shape accuracy", 1,
+                    bar -> why == null ? ShapeAccuracy.score(cmp.labelNames(), cmpHeldOut.logits(),
+                            ShapesImages.shapeLabels(test)) : null);
+            comparison = new ModelComparison(loaded, cmp, modelSummary(cmp, cmp.preprocess()), grids.compareSummary(),
+                    loc, cmpLoc, shapes, why);
+            sections.add(comparison);
+        }
 
         // 8. Report and summary.
         Map<String, Object> summary = new LinkedHashMap<>();
@@ -175,7 +249,7 @@ public final class Demo {
         summary.put("model", modelSummary(loaded, preprocess));
         summary.put("data", dataSummary(o, size, test));
         HtmlReport html = HtmlReport.titled("vitj demo");
-        header(html, loaded, o, size);
+        header(html, loaded, other, o, size);
         for (Section s : sections) {
             summary.put(s.key(), s.summary());
             s.report(html);
@@ -188,8 +262,19 @@ public final class Demo {
         Path summaryFile = o.outDir().resolve("summary.json");
         SummaryJson.write(summaryFile, summary);
         html.write(report);
+        Compared compared = comparison == null ? null : new Compared(cmp.description(),
+                comparison.localisation().meanIou(HeatmapMethod.CLS_LAST, 0.5),
+                comparison.localisation().meanIou(HeatmapMethod.ROLLOUT, 0.5), comparison.shapeAccuracy());
         return new Result(report, summaryFile, sizes.zeroShotAuc(), sizes.probeAuc(),
-                loc.meanIou(HeatmapMethod.CLS_LAST, 0.5), loc.meanIou(HeatmapMethod.ROLLOUT, 0.5), total);
+                loc.meanIou(HeatmapMethod.CLS_LAST, 0.5), loc.meanIou(HeatmapMethod.ROLLOUT, 0.5), compared, total);
+    }
+
+    /** The attention maps and rollout are defined from the class token: a model without one cannot be shown. */
+    private static void requireClassToken(DemoModel.Loaded m) {
+        if (!m.vision().config().classToken()) {
+            throw new IllegalArgumentException(m.description() + ": the image tower has no class token; the"
+                    + " demo's attention maps and rollout are defined from it");
+        }
     }
 
     /**
@@ -233,7 +318,7 @@ public final class Demo {
         return out;
     }
 
-    private static Map<String, Object> modelSummary(DemoModel.Loaded loaded, PreprocessConfig pre) {
+    static Map<String, Object> modelSummary(DemoModel.Loaded loaded, PreprocessConfig pre) {
         VitConfig v = loaded.vision().config();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("source", loaded.description());
@@ -257,6 +342,10 @@ public final class Demo {
         } else {
             m.put("embed_dim", v.embedDim());
             m.put("parameters", loaded.vision().parameterCount());
+            m.put("num_classes", v.numClasses());
+            if (loaded.labelNames() != null) {
+                m.put("label_names", loaded.labelNames());
+            }
         }
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("size", pre.size());
@@ -282,10 +371,11 @@ public final class Demo {
         return d;
     }
 
-    private static void header(HtmlReport html, DemoModel.Loaded loaded, Options o, int size) {
+    private static void header(HtmlReport html, DemoModel.Loaded loaded, DemoModel.Loaded other, Options o, int size) {
         VitConfig v = loaded.vision().config();
-        html.note(String.format(Locale.ROOT, "vitj %s · model: %s · %d held-out images (%dx%d) · seed %d",
-                Vitj.VERSION, loaded.description(), o.images(), size, size, o.seed()));
+        html.note(String.format(Locale.ROOT, "vitj %s · model: %s%s · %d held-out images (%dx%d) · seed %d",
+                Vitj.VERSION, loaded.description(), other == null ? "" : " · compared with: " + other.description(),
+                o.images(), size, size, o.seed()));
         List<List<Object>> rows = new ArrayList<>();
         rows.add(List.of("input", v.imgSize() + "x" + v.imgSize() + " pixels, patches of " + v.patchSize() + " ("
                 + v.gridSize() + "x" + v.gridSize() + " grid + class token)"));
@@ -328,6 +418,10 @@ public final class Demo {
                         + " through exactly these stages; a timm ViT directory (config.json + model.safetensors)"
                         + " through all but zero-shot, which needs a text tower:")
                 .preformatted("./vitj demo --model models/CLIP-ViT-B-16-laion2B-s34B-b88K --images 100 --out out/demo-b16")
+                .paragraph("To put a second model beside it (its attention, localisation and, for a classifier whose"
+                        + " label_names are the five shapes, its shape accuracy), add --compare DIR:")
+                .preformatted("./vitj demo --model models/CLIP-ViT-B-16-laion2B-s34B-b88K --compare models/vit-b16"
+                        + " --images 100 --out out/demo-b16")
                 .paragraph("To score attention localisation on your own images with masks or boxes (OpenCLIP or timm"
                         + " ViT directories):")
                 .preformatted("./vitj localize --model DIR --images photos/ --masks masks/ --method cls-last,rollout"

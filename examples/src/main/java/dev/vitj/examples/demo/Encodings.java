@@ -42,9 +42,10 @@ final class Encodings {
      * @param layers        depth of the image tower
      * @param heads         attention heads per layer
      * @param grid          patches per side g
+     * @param logits        {@code [n][C]} the classifier head's outputs, or null when not asked for
      */
     record HeldOut(float[][] embeddings, float[][][] clsLast, float[][][] rollout,
-                   Map<Integer, float[][][][]> layerHeadMaps, int layers, int heads, int grid) {}
+                   Map<Integer, float[][][][]> layerHeadMaps, int layers, int heads, int grid, float[][] logits) {}
 
     /**
      * Unit-length image embeddings {@code [n][E]}; the bar advances by one per image.
@@ -53,7 +54,7 @@ final class Encodings {
      */
     static float[][] embed(VisionTransformer vision, boolean headOutput, ImagePreprocessor pre, List<Sample> samples,
                            ProgressBar bar) {
-        return pass(vision, headOutput, pre, samples, null, bar).embeddings();
+        return pass(vision, headOutput, false, pre, samples, null, bar).embeddings();
     }
 
     /**
@@ -64,20 +65,39 @@ final class Encodings {
      */
     static HeldOut withAttention(VisionTransformer vision, boolean headOutput, ImagePreprocessor pre,
                                  List<Sample> samples, Set<Integer> showcase, ProgressBar bar) {
-        return pass(vision, headOutput, pre, samples, showcase, bar);
+        return pass(vision, headOutput, false, pre, samples, showcase, bar);
     }
 
-    /** The forward passes; without {@code showcase} no attention is computed or kept. */
-    private static HeldOut pass(VisionTransformer vision, boolean headOutput, ImagePreprocessor pre,
-                                List<Sample> samples, Set<Integer> showcase, ProgressBar bar) {
+    /**
+     * As {@link #withAttention}, and the classifier head's outputs ({@link HeldOut#logits}) from the same
+     * pass: for a classifier whose embedding is the pooled features before its head.
+     */
+    static HeldOut withAttentionAndLogits(VisionTransformer vision, ImagePreprocessor pre, List<Sample> samples,
+                                          Set<Integer> showcase, ProgressBar bar) {
+        if (vision.config().numClasses() < 1) {
+            throw new IllegalArgumentException("the model has no classifier head, so no logits");
+        }
+        return pass(vision, false, true, pre, samples, showcase, bar);
+    }
+
+    /**
+     * The forward passes; without {@code showcase} no attention is computed or kept.
+     *
+     * @param keepLogits also keep the head's outputs (with {@code headOutput} false: the embedding stays the
+     *                   pooled features)
+     */
+    private static HeldOut pass(VisionTransformer vision, boolean headOutput, boolean keepLogits,
+                                ImagePreprocessor pre, List<Sample> samples, Set<Integer> showcase, ProgressBar bar) {
         int n = samples.size();
         boolean attend = showcase != null;
         float[][] embeddings = new float[n][];
         float[][][] clsLast = attend ? new float[n][][] : null;
         float[][][] rollout = attend ? new float[n][][] : null;
+        float[][] logits = keepLogits ? new float[n][] : null;
         Map<Integer, float[][][][]> maps = new HashMap<>();
         VitConfig cfg = vision.config();
-        ForwardOptions opts = ForwardOptions.none().withLogits(headOutput).withPooled(!headOutput).withAttention(attend);
+        ForwardOptions opts = ForwardOptions.none().withLogits(headOutput || keepLogits).withPooled(!headOutput)
+                .withAttention(attend);
         for (int start = 0; start < n; start += BATCH) {
             List<Sample> batch = samples.subList(start, Math.min(n, start + BATCH));
             INDArray pixels = pixels(pre, batch); // [b, 3, S, S]
@@ -86,6 +106,11 @@ final class Encodings {
             float[][] features = emb.castTo(DataType.FLOAT).toFloatMatrix();
             for (int i = 0; i < batch.size(); i++) {
                 embeddings[start + i] = Embeddings.normalize(features[i]);
+            }
+            if (keepLogits) {
+                float[][] l = out.logits().castTo(DataType.FLOAT).toFloatMatrix(); // [b, C]
+                System.arraycopy(l, 0, logits, start, batch.size());
+                close(out.logits());
             }
             close(pixels);
             close(emb);
@@ -114,7 +139,7 @@ final class Encodings {
             bar.step(batch.size());
         }
         return new HeldOut(embeddings, clsLast, rollout, Map.copyOf(maps), cfg.depth(), cfg.numHeads(),
-                cfg.gridSize());
+                cfg.gridSize(), logits);
     }
 
     private static INDArray pixels(ImagePreprocessor pre, List<Sample> batch) {

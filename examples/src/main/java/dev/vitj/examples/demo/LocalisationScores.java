@@ -57,6 +57,19 @@ final class LocalisationScores implements Section {
      */
     static LocalisationScores run(HeldOut enc, List<Sample> samples, PreprocessConfig preprocess, List<Integer> shown,
                                   Path outDir, ProgressBar bar) throws IOException {
+        return run(enc, samples, preprocess, shown, outDir, "", null, DETAIL_IMAGES, bar);
+    }
+
+    /**
+     * As {@link #run(HeldOut, List, PreprocessConfig, List, Path, ProgressBar)} with other figure file
+     * names, for a second model: {@code overlays{suffix}.png} and {@code localization{suffix}_{k}.png}.
+     *
+     * @param modelName    named in the overlay figure's title, or null
+     * @param detailImages how many images get a per-threshold agreement figure (0 for none)
+     */
+    static LocalisationScores run(HeldOut enc, List<Sample> samples, PreprocessConfig preprocess, List<Integer> shown,
+                                  Path outDir, String suffix, String modelName, int detailImages, ProgressBar bar)
+            throws IOException {
         LocalisationScores ls = new LocalisationScores();
         Map<HeatmapMethod, List<ImageScore>> scores = new EnumMap<>(HeatmapMethod.class);
         Map<HeatmapMethod, List<ImageScore>> large = new EnumMap<>(HeatmapMethod.class);
@@ -106,7 +119,7 @@ final class LocalisationScores implements Section {
             ls.sizeRows.add(List.of(row.get(0), row.get(1), row.get(2), row.get(4)));
         }
 
-        ls.writeOverlays(samples, shown, heatOf, scoresOf, outDir);
+        ls.writeOverlays(samples, shown, heatOf, scoresOf, outDir, suffix, modelName, detailImages);
 
         ls.summary.put("images", samples.size());
         ls.summary.put("frame", "original");
@@ -116,9 +129,9 @@ final class LocalisationScores implements Section {
         ls.summary.put("by_size", bySize);
         ls.summary.put("whole_image_iou", ls.wholeImageIou);
         List<String> files = new ArrayList<>();
-        files.add("overlays.png");
-        for (int k = 1; k <= Math.min(DETAIL_IMAGES, heatOf.size()); k++) {
-            files.add("localization_" + k + ".png");
+        files.add("overlays" + suffix + ".png");
+        for (int k = 1; k <= Math.min(detailImages, heatOf.size()); k++) {
+            files.add("localization" + suffix + "_" + k + ".png");
         }
         ls.summary.put("files", files);
         return ls;
@@ -127,11 +140,12 @@ final class LocalisationScores implements Section {
     /** The overlay grid (photo with truth, each method's heatmap) and the per-threshold agreement figures. */
     private void writeOverlays(List<Sample> samples, List<Integer> shown,
                                Map<Integer, Map<HeatmapMethod, float[][]>> heatOf,
-                               Map<Integer, Map<HeatmapMethod, List<ImageScore>>> scoresOf, Path outDir)
-            throws IOException {
+                               Map<Integer, Map<HeatmapMethod, List<ImageScore>>> scoresOf, Path outDir,
+                               String suffix, String modelName, int detailImages) throws IOException {
         Heatmap overlay = Heatmap.defaults();
         Panel.Builder grid = Panel.builder().columns(1 + METHODS.size()).tileSize(TILE, TILE)
-                .title("attention over the image; white outline: the true object");
+                .title((modelName == null ? "" : modelName + ": ") + "attention over the image; white outline: the"
+                        + " true object");
         int detail = 0;
         for (int index : shown) {
             Map<HeatmapMethod, float[][]> heats = heatOf.get(index);
@@ -146,21 +160,22 @@ final class LocalisationScores implements Section {
                 grid.add(String.format(Locale.ROOT, "%s, IoU@0.5 %.2f", m.id(), iou),
                         LocalizationFigure.outline(overlay.overlay(photo, heats.get(m)), s.truth()));
             }
-            if (detail < DETAIL_IMAGES) {
+            if (detail < detailImages) {
                 detail++;
                 LocalizationFigure fig = LocalizationFigure.of(s.photo(), s.truth(), 256)
                         .title("image " + index + ": " + s.label() + " (green: hit, red: false alarm, blue: missed)");
                 for (HeatmapMethod m : METHODS) {
                     fig.addRow(m.id(), heats.get(m), scoresOf.get(index).get(m));
                 }
-                Path png = outDir.resolve("localization_" + detail + ".png");
+                Path png = outDir.resolve("localization" + suffix + "_" + detail + ".png");
                 fig.write(png);
                 detailFigures.add(HtmlReport.figure("image " + index + ": " + s.label(), png));
             }
         }
-        Path png = outDir.resolve("overlays.png");
+        Path png = outDir.resolve("overlays" + suffix + ".png");
         grid.write(png);
-        overlayFigures.add(HtmlReport.figure("last-layer CLS attention and rollout over held-out images", png));
+        overlayFigures.add(HtmlReport.figure((modelName == null ? "" : modelName + ": ")
+                + "last-layer CLS attention and rollout over held-out images", png));
     }
 
     @Override
@@ -181,6 +196,21 @@ final class LocalisationScores implements Section {
             }
         }
         throw new IllegalArgumentException("no threshold " + threshold);
+    }
+
+    /** Per threshold, in the order of {@link #THRESHOLDS}: mean IoU and share of images above it. */
+    List<ThresholdSummary> rows(HeatmapMethod m) {
+        return byMethod.get(m);
+    }
+
+    /** Mean IoU of marking the whole image, for scale. */
+    double wholeImageIou() {
+        return wholeImageIou;
+    }
+
+    /** The overlay grid (photos with the true outline and each method's heatmap). */
+    List<HtmlReport.Figure> overlayFigures() {
+        return overlayFigures;
     }
 
     @Override
