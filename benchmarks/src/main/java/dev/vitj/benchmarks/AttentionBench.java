@@ -2,7 +2,10 @@ package dev.vitj.benchmarks;
 
 import dev.vitj.core.fast.FastOps;
 import dev.vitj.core.fast.FastTransformer;
+import dev.vitj.core.fast.Gemm;
 import dev.vitj.core.fast.NativeBuffer;
+import dev.vitj.core.fast.Workers;
+import dev.vitj.core.kernels.Kernels;
 import dev.vitj.core.nn.Activation;
 import dev.vitj.core.nn.EncoderBlock;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -24,8 +27,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * The attention sub-layer of a ViT-B/16 block, {@code x + attn(norm1(x))} over {@code [batch, 197, 768]}, 12
  * heads: the unfused reference ({@code core.nn} LayerNorm and MultiHeadAttention: head split/merge copies,
- * batched ND4J matmuls, composed softmax) against the fast path (BLAS on strided head views, fused softmax,
- * residual folded into the projection).
+ * batched ND4J matmuls, composed softmax) against the fast path (fused LayerNorm, qkv and projection GEMMs
+ * split across the thread team, heads across the threads, fused softmax, residual folded into the
+ * projection). {@code products} picks how the fast path computes each head's {@code q kᵀ} and {@code P v}:
+ * {@code blas} (two single-threaded BLAS calls on strided views) or {@code java} (the Vector API kernels'
+ * register-blocked matmul on cache-resident copies); the reference ignores it.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -36,6 +42,9 @@ import java.util.concurrent.TimeUnit;
 public class AttentionBench {
     @Param({"1", "8"})
     public int batch;
+
+    @Param({"blas", "java"})
+    public String products;
 
     private EncoderBlock block;
     private INDArray x;
@@ -50,7 +59,8 @@ public class AttentionBench {
         fast = FastTransformer.compile(List.of(block));
         ws = fast.workspace(batch * Shapes.N, Shapes.N);
         ws.x().copyFrom(NativeBuffer.copyOf(x), 0, 0, batch * Shapes.N * Shapes.D);
-        ops = FastOps.defaults();
+        ops = new FastOps(Kernels.best(), Gemm.best(), Workers.defaultThreads(),
+                FastOps.AttentionProducts.valueOf(products.toUpperCase(java.util.Locale.ROOT)));
     }
 
     @Benchmark

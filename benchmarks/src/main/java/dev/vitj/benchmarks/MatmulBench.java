@@ -1,6 +1,8 @@
 package dev.vitj.benchmarks;
 
+import dev.vitj.core.fast.FastOps;
 import dev.vitj.core.fast.Gemm;
+import dev.vitj.core.kernels.Act;
 import dev.vitj.core.fast.NativeBuffer;
 import dev.vitj.core.nn.Linear;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -22,9 +24,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The four matrix products of a ViT-B/16 block, {@code [batch·197, in] · W[out, in]ᵀ}: qkv (768→2304), proj
- * (768→768), fc1 (768→3072), fc2 (3072→768). {@code fast}: OpenBLAS sgemm straight into a preallocated
- * buffer (what the fast path does); {@code nd4jGemmInto}: ND4J's gemm into a preallocated array;
- * {@code reference}: {@code core.nn.Linear.forward} (product, bias, new output array).
+ * (768→768), fc1 (768→3072), fc2 (3072→768). {@code fast}: what the fast path does, {@code FastOps.gemm}:
+ * the columns split across the Java thread team, each block one single-threaded OpenBLAS sgemm;
+ * {@code fastBiasAct}: the same with the bias (and for fc1 the exact GELU) applied by each thread to its block;
+ * {@code blas}: one OpenBLAS sgemm call on OpenBLAS's own threads; {@code nd4jGemmInto}: ND4J's gemm into a
+ * preallocated array; {@code reference}: {@code core.nn.Linear.forward} (product, bias, new output array).
+ * Only {@code fastBiasAct} and {@code reference} add the bias.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -43,6 +48,9 @@ public class MatmulBench {
     private int in;
     private int out;
     private Gemm gemm;
+    private FastOps ops;
+    private float[] bias;
+    private Act act;
     private NativeBuffer a;
     private NativeBuffer w;
     private NativeBuffer c;
@@ -63,7 +71,10 @@ public class MatmulBench {
         in = io[0];
         out = io[1];
         gemm = Gemm.best();
+        ops = FastOps.defaults();
         linear = new Linear(in, out, true);
+        bias = NativeBuffer.toFloats(linear.bias().value());
+        act = layer.equals("fc1") ? Act.GELU : Act.IDENTITY;
         x = Shapes.tensor(m, in);
         y = Nd4j.create(DataType.FLOAT, m, out);
         a = NativeBuffer.copyOf(x);
@@ -73,6 +84,18 @@ public class MatmulBench {
 
     @Benchmark
     public NativeBuffer fast() {
+        ops.gemm(false, true, m, out, in, 1f, a, 0, in, w, 0, in, 0f, c, 0, out);
+        return c;
+    }
+
+    @Benchmark
+    public NativeBuffer fastBiasAct() {
+        ops.gemm(false, true, m, out, in, 1f, a, 0, in, w, 0, in, 0f, c, 0, out, bias, act);
+        return c;
+    }
+
+    @Benchmark
+    public NativeBuffer blas() {
         gemm.gemm(false, true, m, out, in, 1f, a, 0, in, w, 0, in, 0f, c, 0, out);
         return c;
     }

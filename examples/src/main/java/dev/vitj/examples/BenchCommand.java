@@ -7,6 +7,7 @@ import dev.vitj.core.fast.Gemm;
 import dev.vitj.core.fast.Profile;
 import dev.vitj.core.fast.Workers;
 import dev.vitj.core.kernels.Kernels;
+import dev.vitj.core.nn.Parameter;
 import dev.vitj.examples.cli.Args;
 import dev.vitj.examples.cli.Command;
 import dev.vitj.examples.cli.UsageException;
@@ -19,9 +20,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,12 +62,17 @@ final class BenchCommand implements Command {
                   --model DIR       a model directory (timm or OpenCLIP); its vision tower is measured
                   --preset NAME     a ViT preset with random weights (default B/16: 224 px, 86 M parameters)
                   --batch LIST      comma-separated batch sizes (default 1,8)
-                  --threads N       threads for the fused kernels and BLAS (default: all cores)
-                  --iterations K    timed forward passes per batch size (default 5)
-                  --warmup W        untimed passes first, for the JIT and the buffers (default 2)
-                  --reference       also time the readable VisionTransformer (ND4J ops) for comparison
+                  --threads N       threads for the whole pass: fused kernels and matrix products (default: all cores)
+                  --iterations K    timed forward passes per batch size (default: enough for ~5 s, 3..20)
+                  --warmup W        untimed passes first (default: until 3 passes in a row agree within 5%%,
+                                    at least 3, at most %d or %d s: the JIT compiles the kernels meanwhile)
+                  --reference       also time the readable VisionTransformer (ND4J ops) for comparison; without
+                                    it the module's weights are freed once the fast encoder is compiled
                   --json            print one JSON object {"results": [{"batch": 1, "images_per_second": ...}, ...]}
-                Process CPU time per batch is printed too: on a shared machine it is steadier than wall time.""";
+                Images per second are the mean over the timed passes (as JMH's throughput). Process CPU time per
+                batch is printed too: on a shared machine it is steadier than wall time. Memory: peak heap in use,
+                the encoder's native memory, and the peak resident size of the whole process while inferring
+                (heap and native together, measured after the weights were compiled and the module freed).""".formatted(MAX_WARMUP, MAX_WARMUP_SECONDS);
     }
 
     @Override
@@ -75,9 +85,19 @@ final class BenchCommand implements Command {
         return Set.of("json", "reference");
     }
 
+    /** Automatic warm-up: stop when this many passes in a row agree within {@link #STABLE_SPREAD}. */
+    private static final int STABLE_PASSES = 3;
+    private static final double STABLE_SPREAD = 0.05;
+    private static final int MIN_WARMUP = 3;
+    private static final int MAX_WARMUP = 50;
+    private static final int MAX_WARMUP_SECONDS = 60;
+    /** Automatic iteration count: passes for about this many seconds, within 3..20. */
+    private static final double TIMED_SECONDS = 5;
+
     /** One batch size's measurements. */
-    private record Result(int batch, double imagesPerSecond, double msPerBatch, double minMsPerBatch,
-                          double cpuMsPerBatch, Map<String, Double> stagesMs, double referenceImagesPerSecond) {}
+    private record Result(int batch, int warmupPasses, int iterations, double imagesPerSecond, double msPerBatch,
+                          double minMsPerBatch, double medianMsPerBatch, double cpuMsPerBatch,
+                          Map<String, Double> stagesMs, double referenceImagesPerSecond) {}
 
     @Override
     public int run(Args args) throws Exception {
@@ -89,10 +109,11 @@ final class BenchCommand implements Command {
         if (threads < 1 || threads > 256) {
             throw new UsageException("--threads must be 1..256, got " + threads);
         }
-        int iterations = args.getInt("iterations", 5);
-        int warmup = args.getInt("warmup", 2);
-        if (iterations < 1 || warmup < 0) {
-            throw new UsageException("--iterations must be >= 1 and --warmup >= 0, got " + iterations + " and " + warmup);
+        int iterations = args.getInt("iterations", 0); // 0: automatic
+        int warmup = args.getInt("warmup", -1); // -1: automatic
+        if ((args.has("iterations") && iterations < 1) || (args.has("warmup") && warmup < 0)) {
+            throw new UsageException("--iterations must be >= 1 and --warmup >= 0, got "
+                    + args.get("iterations", "(auto)") + " and " + args.get("warmup", "(auto)"));
         }
         boolean json = args.flag("json");
 
@@ -116,7 +137,8 @@ final class BenchCommand implements Command {
         VitConfig config = vit.config();
         long params = vit.parameterCount();
         if (args.has("threads")) {
-            // this process exists to measure: it may set the process-wide BLAS and OpenMP thread counts
+            // this process exists to measure: it may set the process-wide BLAS and OpenMP thread counts (the
+            // fast path itself runs on its own team of N threads; these are for the ND4J reference)
             Nd4j.factory().blas().setMaxThreads(threads);
             Nd4j.getEnvironment().setMaxThreads(threads);
         }
@@ -124,79 +146,76 @@ final class BenchCommand implements Command {
         FastVisionEncoder fast = FastVisionEncoder.compile(vit, ops);
         boolean reference = args.flag("reference");
         if (!reference) {
-            vit = null; // the encoder holds its own copy of the weights: let the module go
-            System.gc();
+            // the encoder holds its own copy of the weights: free the module's now rather than at some later GC
+            for (Parameter p : vit.namedParameters().values()) {
+                if (p.value() != null && p.value().closeable()) {
+                    p.value().close();
+                }
+            }
+            vit = null;
         }
+        System.gc();
+        Memory memory = new Memory();
 
         if (!json) {
             System.out.printf("vitj bench: %s, %d px, %.1f M parameters, float32%n", modelName, config.imgSize(), params / 1e6);
-            System.out.printf("  %s; BLAS threads %d; nd4j-native %s; OMP_WAIT_POLICY=%s%n", ops.describe(),
-                    Nd4j.factory().blas().getMaxThreads(), nd4jBuild(), System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
+            System.out.printf("  %s; nd4j-native %s; OMP_WAIT_POLICY=%s%n", ops.describe(), nd4jBuild(),
+                    System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
         }
         List<Result> results = new ArrayList<>();
         for (int b : batches) {
             Nd4j.getRandom().setSeed(b);
             INDArray pixels = Nd4j.randn(DataType.FLOAT, b, config.inChans(), config.imgSize(), config.imgSize());
-            for (int i = 0; i < warmup; i++) {
-                fast.forward(pixels);
-            }
+            long[] warm = warmUp(fast, pixels, warmup); // {passes, last pass ns}
+            int passes = iterations > 0 ? iterations
+                    : (int) Math.max(3, Math.min(20, Math.ceil(TIMED_SECONDS * 1e9 / Math.max(1, warm[1]))));
             Profile profile = new Profile();
-            long total = 0;
-            long best = Long.MAX_VALUE;
+            long[] times = new long[passes];
             long cpu0 = processCpuNanos();
-            for (int i = 0; i < iterations; i++) {
+            for (int i = 0; i < passes; i++) {
                 long t0 = System.nanoTime();
                 INDArray logits = fast.forward(pixels, ForwardOptions.logitsOnly(), profile).logits();
-                long dt = System.nanoTime() - t0;
+                times[i] = System.nanoTime() - t0;
                 logits.close();
-                total += dt;
-                best = Math.min(best, dt);
             }
             long cpu = processCpuNanos() - cpu0;
-            Map<String, Double> stages = new LinkedHashMap<>();
-            Map<Profile.Stage, Long> ns = profile.asMap();
-            double attention = 0;
-            double mlp = 0;
-            for (Map.Entry<Profile.Stage, Long> e : ns.entrySet()) {
-                double ms = e.getValue() / 1e6 / iterations;
-                stages.put(e.getKey().label(), ms);
-                if (e.getKey().label().startsWith("attention.")) {
-                    attention += ms;
-                } else if (e.getKey().label().startsWith("mlp.")) {
-                    mlp += ms;
-                }
+            memory.sample();
+            long total = 0;
+            for (long t : times) {
+                total += t;
             }
-            stages.put("attention", attention);
-            stages.put("mlp", mlp);
+            long[] sorted = times.clone();
+            Arrays.sort(sorted);
+            Map<String, Double> stages = stages(profile, passes);
             double referenceIps = -1;
             if (reference) {
-                for (int i = 0; i < warmup; i++) {
+                for (int i = 0; i < Math.max(1, Math.min(3, (int) warm[0])); i++) {
                     vit.forward(pixels).close();
                 }
                 long t0 = System.nanoTime();
-                for (int i = 0; i < iterations; i++) {
+                for (int i = 0; i < passes; i++) {
                     vit.forward(pixels).close();
                 }
-                referenceIps = b * iterations / ((System.nanoTime() - t0) / 1e9);
+                referenceIps = b * passes / ((System.nanoTime() - t0) / 1e9);
             }
-            Result r = new Result(b, b * iterations / (total / 1e9), total / 1e6 / iterations, best / 1e6,
-                    cpu < 0 ? -1 : cpu / 1e6 / iterations, stages, referenceIps);
+            Result r = new Result(b, (int) warm[0], passes, b * passes / (total / 1e9), total / 1e6 / passes,
+                    sorted[0] / 1e6, sorted[passes / 2] / 1e6, cpu < 0 ? -1 : cpu / 1e6 / passes, stages, referenceIps);
             results.add(r);
             pixels.close();
             if (!json) {
-                System.out.printf("batch %d: %.2f images/s (%.1f ms per batch, best %.1f ms; process CPU %.1f ms per batch)%n",
-                        b, r.imagesPerSecond(), r.msPerBatch(), r.minMsPerBatch(), r.cpuMsPerBatch());
+                System.out.printf("batch %d: %.2f images/s (%.1f ms per batch: median %.1f, best %.1f; process CPU %.1f ms;"
+                                + " %d passes after %d warm-up)%n", b, r.imagesPerSecond(), r.msPerBatch(),
+                        r.medianMsPerBatch(), r.minMsPerBatch(), r.cpuMsPerBatch(), passes, r.warmupPasses());
                 System.out.printf("  embed %.1f ms | norms %.1f ms | attention %.1f ms (qkv %.1f, core %.1f, proj %.1f)"
                                 + " | mlp %.1f ms (fc1+act %.1f, fc2 %.1f) | head %.1f ms%n",
-                        stages.get("embed"), stages.get("norms"), attention, stages.get("attention.qkv"),
-                        stages.get("attention.core"), stages.get("attention.proj"), mlp, stages.get("mlp.fc1_act"),
-                        stages.get("mlp.fc2"), stages.get("head"));
+                        stages.get("embed"), stages.get("norms"), stages.get("attention"), stages.get("attention.qkv"),
+                        stages.get("attention.core"), stages.get("attention.proj"), stages.get("mlp"),
+                        stages.get("mlp.fc1_act"), stages.get("mlp.fc2"), stages.get("head"));
                 if (reference) {
                     System.out.printf("  reference VisionTransformer: %.2f images/s%n", referenceIps);
                 }
             }
         }
-        long rss = peakRssBytes();
         long nativeBytes = fast.nativeBytes();
         fast.close();
         if (json) {
@@ -206,19 +225,22 @@ final class BenchCommand implements Command {
             root.put("parameters", params);
             root.put("kernels", ops.kernels().name());
             root.put("gemm", ops.gemm().name());
+            root.put("attention", ops.fusedAttention() ? "java" : "blas");
             root.put("threads", threads);
             root.put("blas_threads", Nd4j.factory().blas().getMaxThreads());
             root.put("nd4j_native", nd4jBuild());
             root.put("omp_wait_policy", System.getenv().getOrDefault("OMP_WAIT_POLICY", ""));
-            root.put("iterations", iterations);
             List<Map<String, Object>> list = new ArrayList<>();
             for (Result r : results) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("batch", r.batch());
                 m.put("images_per_second", r.imagesPerSecond());
                 m.put("ms_per_batch", r.msPerBatch());
+                m.put("median_ms_per_batch", r.medianMsPerBatch());
                 m.put("best_ms_per_batch", r.minMsPerBatch());
                 m.put("process_cpu_ms_per_batch", r.cpuMsPerBatch());
+                m.put("warmup_passes", r.warmupPasses());
+                m.put("iterations", r.iterations());
                 m.put("stages_ms", r.stagesMs());
                 if (reference) {
                     m.put("reference_images_per_second", r.referenceImagesPerSecond());
@@ -227,13 +249,109 @@ final class BenchCommand implements Command {
             }
             root.put("results", list);
             root.put("encoder_native_bytes", nativeBytes);
-            root.put("peak_rss_bytes", rss);
+            root.put("inference_peak_heap_bytes", memory.peakHeap);
+            root.put("inference_peak_rss_bytes", memory.peakRss);
+            root.put("peak_rss_bytes", peakRssBytes());
             System.out.println(new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
         } else {
-            System.out.printf("encoder native memory %.0f MB; peak resident memory of the process %s%n", nativeBytes / 1e6,
-                    rss < 0 ? "unknown" : String.format("%.0f MB", rss / 1e6));
+            System.out.printf("memory while inferring: heap in use at most %s; encoder native memory (weights and buffers)"
+                    + " %s; whole process resident at most %s%n", mb(memory.peakHeap), mb(nativeBytes), mb(memory.peakRss));
         }
         return 0;
+    }
+
+    /**
+     * Untimed passes: exactly {@code count} when given (>= 0), else until {@link #STABLE_PASSES} passes in a row
+     * lie within {@link #STABLE_SPREAD} of their median (the JIT has compiled the kernels and the buffers are
+     * allocated), at least {@link #MIN_WARMUP}, at most {@link #MAX_WARMUP} or {@link #MAX_WARMUP_SECONDS}.
+     * Returns {passes, nanoseconds of the last pass} (the last pass: 0 when none ran).
+     */
+    private static long[] warmUp(FastVisionEncoder fast, INDArray pixels, int count) {
+        long[] recent = new long[STABLE_PASSES];
+        long start = System.nanoTime();
+        int done = 0;
+        long last = 0;
+        while (count >= 0 ? done < count : done < MAX_WARMUP) {
+            long t0 = System.nanoTime();
+            fast.forward(pixels).close();
+            last = System.nanoTime() - t0;
+            recent[done % STABLE_PASSES] = last;
+            done++;
+            if (count < 0 && done >= Math.max(MIN_WARMUP, STABLE_PASSES)) {
+                long[] r = recent.clone();
+                Arrays.sort(r);
+                double median = r[STABLE_PASSES / 2];
+                if ((r[STABLE_PASSES - 1] - r[0]) <= STABLE_SPREAD * median
+                        || System.nanoTime() - start > MAX_WARMUP_SECONDS * 1_000_000_000L) {
+                    break;
+                }
+            }
+        }
+        if (last == 0) { // no warm-up asked for: one pass tells the automatic iteration count
+            long t0 = System.nanoTime();
+            fast.forward(pixels).close();
+            last = System.nanoTime() - t0;
+        }
+        return new long[] {done, last};
+    }
+
+    /** Milliseconds per pass of each stage, plus the totals "attention" and "mlp". */
+    private static Map<String, Double> stages(Profile profile, int passes) {
+        Map<String, Double> stages = new LinkedHashMap<>();
+        double attention = 0;
+        double mlp = 0;
+        for (Map.Entry<Profile.Stage, Long> e : profile.asMap().entrySet()) {
+            double ms = e.getValue() / 1e6 / passes;
+            stages.put(e.getKey().label(), ms);
+            if (e.getKey().label().startsWith("attention.")) {
+                attention += ms;
+            } else if (e.getKey().label().startsWith("mlp.")) {
+                mlp += ms;
+            }
+        }
+        stages.put("attention", attention);
+        stages.put("mlp", mlp);
+        return stages;
+    }
+
+    private static String mb(long bytes) {
+        return bytes < 0 ? "unknown" : String.format("%.0f MB", bytes / 1e6);
+    }
+
+    /**
+     * Memory of the inference phase: the heap pools' peak use and the process's peak resident size (heap,
+     * native memory, code: everything) are reset when inference starts (Linux: writing 5 to
+     * /proc/self/clear_refs resets VmHWM), then read after each batch size. ND4J's CPU allocations are not
+     * tracked by javacpp, so the native side is the encoder's own count plus what the resident size shows.
+     */
+    private static final class Memory {
+        long peakHeap = -1;
+        long peakRss = -1;
+
+        /** Starts the inference phase. */
+        Memory() {
+            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (pool.getType() == MemoryType.HEAP) {
+                    pool.resetPeakUsage();
+                }
+            }
+            try {
+                Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            } catch (IOException | RuntimeException e) {
+                // not Linux, or not allowed: the whole process's peak is reported instead
+            }
+        }
+
+        void sample() {
+            long heap = 0;
+            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
+                    heap += pool.getPeakUsage().getUsed();
+                }
+            }
+            peakHeap = Math.max(peakHeap, heap);
+            peakRss = peakRssBytes();
+        }
     }
 
     private static List<Integer> batches(String list) {

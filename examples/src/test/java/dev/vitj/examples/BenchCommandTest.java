@@ -3,9 +3,10 @@ package dev.vitj.examples;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vitj.core.testing.Fixtures;
+import dev.vitj.examples.Cli.Result;
 import org.junit.jupiter.api.Test;
 
-import static dev.vitj.examples.TokenizeCommandTest.vitj;
+import static dev.vitj.examples.Cli.vitj;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BenchCommandTest {
     @Test
     void jsonHasOneResultPerBatchSize() throws Exception {
-        TokenizeCommandTest.Result r = vitj("bench", "--model", Fixtures.path("timm-vit-tiny").toString(), "--batch", "2,1",
+        Result r = vitj("bench", "--model", Fixtures.path("timm-vit-tiny").toString(), "--batch", "2,1",
                 "--iterations", "2", "--warmup", "1", "--threads", "2", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode root = new ObjectMapper().readTree(r.out());
@@ -32,11 +33,29 @@ class BenchCommandTest {
         }
         assertEquals(2, root.get("threads").asInt());
         assertTrue(root.get("peak_rss_bytes").asLong() > 0);
+        assertEquals(1, results.get(0).get("warmup_passes").asInt());
+        assertEquals(2, results.get(0).get("iterations").asInt());
+        // memory of the inference phase: heap, and everything resident (at least the encoder's native memory)
+        assertTrue(root.get("inference_peak_heap_bytes").asLong() > 0, r.out());
+        assertTrue(root.get("inference_peak_rss_bytes").asLong() > root.get("encoder_native_bytes").asLong(), r.out());
+    }
+
+    @Test
+    void automaticWarmUpAndIterations() throws Exception {
+        Result r = vitj("bench", "--model", Fixtures.path("timm-vit-tiny").toString(), "--batch", "1",
+                "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode res = new ObjectMapper().readTree(r.out()).get("results").get(0);
+        int warm = res.get("warmup_passes").asInt();
+        int passes = res.get("iterations").asInt();
+        assertTrue(warm >= 3 && warm <= 50, r.out());
+        assertTrue(passes >= 3 && passes <= 20, r.out());
+        assertTrue(res.get("median_ms_per_batch").asDouble() >= res.get("best_ms_per_batch").asDouble(), r.out());
     }
 
     @Test
     void textOutputNamesTheStages() {
-        TokenizeCommandTest.Result r = vitj("bench", "--model", Fixtures.path("timm-vit-tiny").toString(), "--batch", "1",
+        Result r = vitj("bench", "--model", Fixtures.path("timm-vit-tiny").toString(), "--batch", "1",
                 "--iterations", "1", "--warmup", "0", "--reference");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("images/s") && r.out().contains("attention") && r.out().contains("mlp"), r.out());
@@ -50,8 +69,10 @@ class BenchCommandTest {
         assertEquals(2, vitj("bench", "--model", dir, "--batch", "0").code());
         assertEquals(2, vitj("bench", "--model", dir, "--batch", "1,x").code());
         assertEquals(2, vitj("bench", "--model", dir, "--threads", "0").code());
+        assertEquals(2, vitj("bench", "--model", dir, "--iterations", "0").code());
+        assertEquals(2, vitj("bench", "--model", dir, "--warmup", "-1").code());
         assertEquals(2, vitj("bench", "--preset", "Q/7").code());
-        TokenizeCommandTest.Result r = vitj("bench", "--model", "/no/such/dir");
+        Result r = vitj("bench", "--model", "/no/such/dir");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("no such directory"), r.err());
     }

@@ -17,17 +17,18 @@ import java.util.List;
  * of {@code T = batch·tokens} rows:
  * <pre>
  *   h = LN1(x)                                   fused kernel
- *   qkv = h·Wqkvᵀ (+ b)                          one GEMM [T, 3D]
- *   per image, all heads:                        {@link FastOps#attention}: per head, q, k, v copied from
- *     P = softmax(scale·q kᵀ [+ causal])           their columns of qkv into L2-sized scratch, two register-
- *     ctx[:, head] = P·v                           blocked Java products and the fused softmax; heads split
- *                                                  across the threads (with the scalar kernels: BLAS per
- *                                                  head on strided views of qkv instead)
- *   x += bproj;  x += ctx·Wprojᵀ                 GEMM with beta = 1: the residual add is free
+ *   qkv = h·Wqkvᵀ (+ b)                          one GEMM [T, 3D], bias applied per column block
+ *   per image, all heads:                        {@link FastOps#attention}: heads split across the threads;
+ *     P = softmax(scale·q kᵀ [+ causal])           per head, q, k, v copied from their columns of qkv into
+ *     ctx[:, head] = P·v                           L2-sized scratch, two register-blocked Java products and
+ *                                                  the fused softmax (or two BLAS calls on strided views)
+ *   x += ctx·Wprojᵀ + bproj                      GEMM with beta = 1: the residual add is free
  *   h = LN2(x)
- *   a = act(h·W1ᵀ + b1)                          GEMM, then fused bias + activation
- *   x += b2;  x += a·W2ᵀ                         GEMM with beta = 1
+ *   a = act(h·W1ᵀ + b1)                          GEMM, bias + activation on each thread's column block
+ *   x += a·W2ᵀ + b2                              GEMM with beta = 1
  * </pre>
+ * Every GEMM is split across the {@link FastOps} thread team by columns (single-threaded BLAS per block), so
+ * one team of threads runs the whole pass.
  * LayerScale is folded into the output projections at compile time ({@code γ·(yWᵀ + b) = y(γW)ᵀ + γb}).
  * Results equal {@link EncoderBlock#forward} up to float rounding (see the differential tests).
  */
@@ -211,62 +212,22 @@ public final class FastTransformer implements AutoCloseable {
         ops.layerNorm(x, 0, h, 0, rows, d, b.ln1Gamma(), b.ln1Beta(), b.ln1Eps());
         t = Profile.lap(profile, Profile.Stage.NORMS, t);
 
-        ops.gemm(false, true, rows, d3, d, 1f, h, 0, d, b.wqkv(), 0, d, 0f, qkv, 0, d3); // [T, 3D]
-        if (b.bqkv() != null) {
-            ops.biasAct(qkv, 0, rows, d3, d3, b.bqkv(), Act.IDENTITY);
-        }
+        ops.gemm(false, true, rows, d3, d, 1f, h, 0, d, b.wqkv(), 0, d, 0f, qkv, 0, d3, b.bqkv(), Act.IDENTITY); // [T, 3D]
         t = Profile.lap(profile, Profile.Stage.ATTENTION_QKV, t);
 
-        if (ops.fusedAttention()) {
-            for (int img = 0; img < batch; img++) {
-                // all heads of this image in cache-sized Java kernels, the heads split across the threads
-                ops.attention(qkv, img * n * d3, n, heads, headDim, scale, causal, ctx, img * n * d, d,
-                        sink == null ? null : scores, 0);
-                if (sink != null) {
-                    sink.accept(index, img, scores, 0, heads, n);
-                }
-            }
-        } else {
-            blasAttention(ops, index, ws, batch, n, causal, sink);
-        }
-        t = Profile.lap(profile, Profile.Stage.ATTENTION_CORE, t);
-
-        ops.biasAct(x, 0, rows, d, d, b.bproj(), Act.IDENTITY); // x += bproj, then x += ctx·Wprojᵀ
-        ops.gemm(false, true, rows, d, d, 1f, ctx, 0, d, b.wproj(), 0, d, 1f, x, 0, d);
-        Profile.lap(profile, Profile.Stage.ATTENTION_PROJ, t);
-    }
-
-    /**
-     * The attention products through BLAS, one call per head and product, on strided views of {@code qkv}
-     * (no head split) writing into the heads' columns of {@code ctx} (no merge); the softmax fused, all heads
-     * of an image at once. Used with the scalar kernels (their {@code matmul} is slow).
-     */
-    private void blasAttention(FastOps ops, int index, Workspace ws, int batch, int n, boolean causal,
-                               AttentionSink sink) {
-        int d = dim;
-        int d3 = 3 * d;
-        int hd = headDim;
-        int nn = n * n;
-        NativeBuffer qkv = ws.qkv();
-        NativeBuffer scores = ws.scores();
-        NativeBuffer ctx = ws.ctx();
         for (int img = 0; img < batch; img++) {
-            int base = img * n * d3; // this image's first qkv row
-            for (int head = 0; head < heads; head++) {
-                // scores[head] = q_h k_hᵀ  [n, n]; q_h, k_h are [n, hd] column blocks of qkv
-                ops.gemm(false, true, n, n, hd, 1f, qkv, base + head * hd, d3, qkv, base + d + head * hd, d3,
-                        0f, scores, head * nn, n);
-            }
-            ops.softmax(scores, 0, heads * n, n, scale, causal, null); // [heads, n, n]
+            // all heads of this image, the heads split across the threads
+            ops.attention(qkv, img * n * d3, n, heads, headDim, scale, causal, ctx, img * n * d, d,
+                    sink == null ? null : scores, 0);
             if (sink != null) {
                 sink.accept(index, img, scores, 0, heads, n);
             }
-            for (int head = 0; head < heads; head++) {
-                // ctx[:, head·hd ..] = P_h v_h  [n, hd], written into this head's columns of the [n, D] context
-                ops.gemm(false, false, n, hd, n, 1f, scores, head * nn, n, qkv, base + 2 * d + head * hd, d3,
-                        0f, ctx, img * n * d + head * hd, d);
-            }
         }
+        t = Profile.lap(profile, Profile.Stage.ATTENTION_CORE, t);
+
+        // x += ctx·Wprojᵀ + bproj: GEMM with beta = 1, so the residual add is free
+        ops.gemm(false, true, rows, d, d, 1f, ctx, 0, d, b.wproj(), 0, d, 1f, x, 0, d, b.bproj(), Act.IDENTITY);
+        Profile.lap(profile, Profile.Stage.ATTENTION_PROJ, t);
     }
 
     /** {@code x += mlp(LN2(x))}. */
@@ -279,12 +240,12 @@ public final class FastTransformer implements AutoCloseable {
         ops.layerNorm(x, 0, h, 0, rows, d, b.ln2Gamma(), b.ln2Beta(), b.ln2Eps());
         t = Profile.lap(profile, Profile.Stage.NORMS, t);
 
-        ops.gemm(false, true, rows, hidden, d, 1f, h, 0, d, b.w1(), 0, d, 0f, act, 0, hidden); // [T, F]
-        ops.biasAct(act, 0, rows, hidden, hidden, b.b1(), b.act());
+        // a = act(h·W1ᵀ + b1), bias and activation applied by each thread to its block of columns
+        ops.gemm(false, true, rows, hidden, d, 1f, h, 0, d, b.w1(), 0, d, 0f, act, 0, hidden, b.b1(), b.act()); // [T, F]
         t = Profile.lap(profile, Profile.Stage.MLP_FC1, t);
 
-        ops.biasAct(x, 0, rows, d, d, b.b2(), Act.IDENTITY); // x += b2, then x += a·W2ᵀ
-        ops.gemm(false, true, rows, d, hidden, 1f, act, 0, hidden, b.w2(), 0, hidden, 1f, x, 0, d);
+        // x += a·W2ᵀ + b2 (beta = 1)
+        ops.gemm(false, true, rows, d, hidden, 1f, act, 0, hidden, b.w2(), 0, hidden, 1f, x, 0, d, b.b2(), Act.IDENTITY);
         Profile.lap(profile, Profile.Stage.MLP_FC2, t);
     }
 

@@ -9,7 +9,7 @@ package dev.vitj.core.fast;
  * <p>{@link #best()} is {@link OpenBlasGemm} (OpenBLAS's {@code cblas_sgemm}, called directly: the same
  * BLAS that nd4j-native uses, without ND4J's per-op overhead) when the ND4J CPU backend is loaded, else
  * {@link Nd4jGemm} (ND4J's matrix product on array views; slower, for other backends and as a cross-check).
- * Implementations are not thread-safe: one caller at a time.
+ * {@link OpenBlasGemm} may be called from several threads at once; {@link Nd4jGemm} from one at a time.
  */
 public interface Gemm {
     /** A short description. */
@@ -24,6 +24,24 @@ public interface Gemm {
     void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
               NativeBuffer a, int aOff, int lda, NativeBuffer b, int bOff, int ldb,
               float beta, NativeBuffer c, int cOff, int ldc);
+
+    /**
+     * Whether calls made between {@link #beginSerial()} and {@link #endSerial()} each run on their calling
+     * thread alone and may come from several threads at once: then {@link FastOps} splits large products
+     * across its own thread team (so the library's own threads do not spin beside the Java kernels).
+     */
+    default boolean splittable() {
+        return false;
+    }
+
+    /**
+     * Until the matching {@link #endSerial()}, every call (from any thread) runs on the calling thread only.
+     * Sections nest and may overlap across threads; a no-op where {@link #splittable()} is false.
+     */
+    default void beginSerial() {}
+
+    /** Leaves the section opened by {@link #beginSerial()}; the last one out restores the library's own threading. */
+    default void endSerial() {}
 
     /**
      * The fastest implementation available: OpenBLAS when present, else ND4J. The system property

@@ -9,7 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.nio.FloatBuffer;
 
 /**
- * A block of off-heap floats that BLAS reads and writes in place (through {@link #pointer()}) and Java
+ * A block of off-heap floats that BLAS reads and writes in place (at its {@link #address()}) and Java
  * kernels read and write row by row (through a {@link FloatBuffer} view, bulk copies into {@code float[]}
  * scratch rows). The memory belongs to an ND4J array, allocated once and outside any workspace, so
  * results can be handed to callers as {@link INDArray}s and the native memory is freed by ND4J (on
@@ -24,8 +24,6 @@ public final class NativeBuffer implements AutoCloseable {
     private final FloatBuffer floats;
     private final int length;
     private final boolean owned;
-    // one movable pointer per GEMM operand, so A and B may be two regions of the same buffer
-    private final FloatPointer[] operands = new FloatPointer[3];
 
     private NativeBuffer(INDArray owner, long length, boolean owned) {
         if (length > Integer.MAX_VALUE) {
@@ -38,9 +36,6 @@ public final class NativeBuffer implements AutoCloseable {
         this.pointer = new FloatPointer(owner.data().addressPointer()).position(0).limit(length).capacity(length);
         this.floats = pointer.asBuffer();
         this.owned = owned;
-        for (int i = 0; i < operands.length; i++) {
-            operands[i] = new FloatPointer(pointer);
-        }
         if (floats == null || floats.capacity() < length || !floats.isDirect()) {
             throw new IllegalStateException("NativeBuffer: the ND4J backend " + Nd4j.getBackend().getClass().getSimpleName()
                     + " does not give host memory for a float array (the fast path needs the CPU backend)");
@@ -146,13 +141,9 @@ public final class NativeBuffer implements AutoCloseable {
         }
     }
 
-    /**
-     * The pointer for GEMM operand {@code slot} (0 = A, 1 = B, 2 = C) positioned at float {@code index}.
-     * Each slot has its own pointer object, so no allocation happens per call; a buffer is used by one
-     * engine thread at a time.
-     */
-    FloatPointer at(int slot, int index) {
-        return operands[slot].position(index);
+    /** The native address of float 0 (for BLAS calls; see {@link OpenBlasGemm}). */
+    long address() {
+        return pointer.address();
     }
 
     /**

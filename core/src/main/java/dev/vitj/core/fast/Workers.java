@@ -8,8 +8,10 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A small fixed team of threads that splits a range of rows into equal contiguous chunks: the caller
  * runs chunk 0 and {@code threads - 1} daemon workers run the others, then the caller waits for them.
- * Idle workers park (they never spin), so they leave the cores to BLAS between kernels. A call allocates
- * nothing, unlike submitting tasks to an executor.
+ * Idle workers park at once (they never spin): on a machine shared with other work a spinning thread holds
+ * a core that others need (on a busy 2-core machine a 50 µs spin before parking made a job of 20 µs per
+ * thread take 121 µs instead of 48 µs; waking a parked worker costs ~25 µs). A call allocates nothing,
+ * unlike submitting tasks to an executor.
  *
  * <p>{@link #shared(int)} gives one team per size for the whole JVM; calls into one team are serialised.
  */

@@ -8,8 +8,10 @@
  *   <li>{@link dev.vitj.core.fast.Gemm}: matrix products on strided sub-matrices of buffers, through
  *       OpenBLAS directly ({@link dev.vitj.core.fast.OpenBlasGemm}) or ND4J
  *       ({@link dev.vitj.core.fast.Nd4jGemm});</li>
- *   <li>{@link dev.vitj.core.fast.Workers}: a small fixed thread team for the row kernels;</li>
- *   <li>{@link dev.vitj.core.fast.FastOps}: the fused kernels applied to buffer rows, in parallel;</li>
+ *   <li>{@link dev.vitj.core.fast.Workers}: a small fixed thread team that does all the work of a pass;</li>
+ *   <li>{@link dev.vitj.core.fast.FastOps}: the fused kernels applied to buffer rows and the matrix products
+ *       split by columns, both across that team (BLAS runs single-threaded inside it, so no second pool of
+ *       threads spin-waits beside the Java kernels);</li>
  *   <li>{@link dev.vitj.core.fast.FastTransformer}: a compiled stack of encoder blocks with its
  *       preallocated {@link dev.vitj.core.fast.FastTransformer.Workspace};</li>
  *   <li>{@link dev.vitj.core.fast.Profile}: time per stage.</li>

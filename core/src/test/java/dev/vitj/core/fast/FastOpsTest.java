@@ -118,14 +118,32 @@ class FastOpsTest {
     /** The attention of every head against the definition in double, with odd sizes (padding) and both masks. */
     @Test
     void attentionOfAllHeadsMatchesTheDefinition() {
-        Random rnd = new Random(15);
+        FastOps java = new FastOps(k, Gemm.best(), 2, FastOps.AttentionProducts.JAVA);
+        assertEquals(true, java.fusedAttention());
+        FastOps blas = new FastOps(k, Gemm.best(), 2, FastOps.AttentionProducts.BLAS);
+        FastOps scalar = new FastOps(Kernels.scalar(), Gemm.best(), 2);
+        assertEquals(FastOps.AttentionProducts.BLAS, scalar.attentionProducts());
+        FastOps unsplittable = new FastOps(Kernels.scalar(), new Nd4jGemm(), 2);
+        assertThrows(IllegalArgumentException.class,
+                () -> new FastOps(Kernels.scalar(), Gemm.best(), 2, FastOps.AttentionProducts.JAVA));
+        // Java heads, BLAS heads across threads (vector and scalar softmax), BLAS heads on the caller; with and
+        // without stored probabilities
+        for (FastOps o : new FastOps[] {java, blas, scalar, unsplittable}) {
+            for (boolean withProbs : new boolean[] {true, false}) {
+                checkAttention(o, withProbs, new Random(15));
+            }
+        }
+    }
+
+    private static void checkAttention(FastOps ops, boolean withProbs, Random rnd) {
+        String who = ops.describe() + (withProbs ? ", probs" : "");
         for (boolean causal : new boolean[] {false, true}) {
             int n = 23, heads = 3, hd = 12, d = heads * hd, ctxLd = d + 5, off = 7;
             float scale = (float) (1 / Math.sqrt(hd));
             float[] qkv = random(rnd, off + n * 3 * d);
             NativeBuffer in = NativeBuffer.copyOf(qkv);
             NativeBuffer ctx = NativeBuffer.copyOf(new float[n * ctxLd]);
-            NativeBuffer probs = NativeBuffer.allocate(heads * n * n);
+            NativeBuffer probs = withProbs ? NativeBuffer.allocate(heads * n * n) : null;
             ops.attention(in, off, n, heads, hd, scale, causal, ctx, 0, ctxLd, probs, 0);
             for (int h = 0; h < heads; h++) {
                 for (int i = 0; i < n; i++) {
@@ -147,28 +165,62 @@ class FastOpsTest {
                     }
                     for (int j = 0; j < n; j++) {
                         p[j] = j < valid ? p[j] / sum : 0;
-                        assertEquals(p[j], probs.get((h * n + i) * n + j), 1e-6, "probs " + h + "," + i + "," + j);
+                        if (withProbs) {
+                            assertEquals(p[j], probs.get((h * n + i) * n + j), 1e-6, who + ": probs " + h + "," + i + "," + j);
+                        }
                     }
                     for (int c = 0; c < hd; c++) {
                         double o = 0;
                         for (int j = 0; j < n; j++) {
                             o += p[j] * qkv[off + j * 3 * d + 2 * d + h * hd + c];
                         }
-                        assertEquals(o, ctx.get(i * ctxLd + h * hd + c), 1e-5, "ctx " + h + "," + i + "," + c);
+                        assertEquals(o, ctx.get(i * ctxLd + h * hd + c), 1e-5, who + ": ctx " + h + "," + i + "," + c);
                     }
                 }
             }
             for (int i = 0; i < n; i++) {
                 for (int c = d; c < ctxLd; c++) {
-                    assertEquals(0f, ctx.get(i * ctxLd + c), "padding column " + c + " of ctx must stay untouched");
+                    assertEquals(0f, ctx.get(i * ctxLd + c), who + ": padding column " + c + " of ctx must stay untouched");
                 }
             }
         }
-        assertEquals(true, ops.fusedAttention());
-        FastOps scalar = new FastOps(Kernels.scalar(), Gemm.best(), 2);
-        assertEquals(false, scalar.fusedAttention());
-        assertThrows(IllegalStateException.class, () -> scalar.attention(NativeBuffer.allocate(300), 0, 2, 2, 4, 1f, false,
-                NativeBuffer.allocate(16), 0, 8, null, 0));
+    }
+
+    @Test
+    void splitProductWithBiasAndActivationMatchesOneCallThenTheKernel() {
+        Random rnd = new Random(16);
+        // large enough to be split across the threads (m·n·k well above the split threshold), odd sizes
+        int m = 53, n = 1000, k = 70;
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                for (float beta : new float[] {0f, 1f}) {
+                    int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 9, aOff = 2, bOff = 4, cOff = 6;
+                    float[] a = random(rnd, aOff + (ta ? k : m) * lda);
+                    float[] b = random(rnd, bOff + (tb ? n : k) * ldb);
+                    float[] c = random(rnd, cOff + m * ldc);
+                    float[] bias = random(rnd, n);
+                    NativeBuffer ab = NativeBuffer.copyOf(a), bb = NativeBuffer.copyOf(b);
+                    NativeBuffer split = NativeBuffer.copyOf(c), whole = NativeBuffer.copyOf(c);
+                    ops.gemm(ta, tb, m, n, k, 0.5f, ab, aOff, lda, bb, bOff, ldb, beta, split, cOff, ldc, bias, Act.GELU);
+                    Gemm.best().gemm(ta, tb, m, n, k, 0.5f, ab, aOff, lda, bb, bOff, ldb, beta, whole, cOff, ldc);
+                    float[] expected = read(whole);
+                    for (int r = 0; r < m; r++) {
+                        this.k.biasAct(expected, cOff + r * ldc, n, bias, 0, Act.GELU);
+                    }
+                    float[] got = read(split);
+                    for (int i = 0; i < got.length; i++) {
+                        // BLAS may block a narrower product differently: rounding-level differences only
+                        assertEquals(expected[i], got[i], 2e-5f * Math.max(1f, Math.abs(expected[i])),
+                                "ta " + ta + ", tb " + tb + ", beta " + beta + " at " + i);
+                    }
+                }
+            }
+        }
+        NativeBuffer small = NativeBuffer.allocate(100);
+        assertThrows(IllegalArgumentException.class, () -> ops.gemm(false, false, 5, 5, 5, 1f, small, 0, 5, small, 0, 5,
+                0f, small, 0, 5, new float[4], Act.IDENTITY));
+        assertThrows(IllegalArgumentException.class, () -> ops.gemm(false, false, 5, 5, 5, 1f, small, 0, 5, small, 0, 5,
+                0f, small, 0, 5, null, null));
     }
 
     @Test

@@ -47,22 +47,27 @@ class FastTransformerTest {
         FastTransformer fast = FastTransformer.compile(blocks); // copies the float32 weights
         INDArray x = Nd4j.randn(DataType.FLOAT, batch, n, dim);
 
-        // fast path
-        FastTransformer.Workspace ws = fast.workspace(batch * n + 5, n + 2); // larger than needed on purpose
-        NativeBuffer in = NativeBuffer.viewOf(x.dup('c'));
-        ws.x().copyFrom(in, 0, 0, batch * n * dim);
-        List<INDArray> fastProbs = new ArrayList<>();
-        for (int i = 0; i < blocks.size(); i++) {
-            fastProbs.add(Nd4j.create(DataType.FLOAT, batch, heads, n, n));
-        }
+        // fast path, with each way of computing the attention products
+        List<INDArray> outputs = new ArrayList<>();
+        List<List<INDArray>> allProbs = new ArrayList<>();
         Profile profile = new Profile();
-        fast.run(new FastOps(dev.vitj.core.kernels.Kernels.best(), Gemm.best(), 2), ws, batch, n, causal,
-                (block, image, probs, offset, h, tokens) -> {
-                    INDArray dst = fastProbs.get(block);
-                    INDArray copy = probs.copyToArray(offset, h, tokens, tokens);
-                    dst.get(org.nd4j.linalg.indexing.NDArrayIndex.point(image)).assign(copy);
-                }, profile);
-        INDArray got = ws.x().copyToArray(0, batch, n, dim);
+        FastTransformer.Workspace ws = fast.workspace(batch * n + 5, n + 2); // larger than needed on purpose
+        for (FastOps.AttentionProducts mode : FastOps.AttentionProducts.values()) {
+            NativeBuffer in = NativeBuffer.viewOf(x.dup('c'));
+            ws.x().copyFrom(in, 0, 0, batch * n * dim);
+            List<INDArray> fastProbs = new ArrayList<>();
+            for (int i = 0; i < blocks.size(); i++) {
+                fastProbs.add(Nd4j.create(DataType.FLOAT, batch, heads, n, n));
+            }
+            fast.run(new FastOps(dev.vitj.core.kernels.Kernels.best(), Gemm.best(), 2, mode), ws, batch, n, causal,
+                    (block, image, probs, offset, h, tokens) -> {
+                        INDArray dst = fastProbs.get(block);
+                        INDArray copy = probs.copyToArray(offset, h, tokens, tokens);
+                        dst.get(org.nd4j.linalg.indexing.NDArrayIndex.point(image)).assign(copy);
+                    }, profile);
+            outputs.add(ws.x().copyToArray(0, batch, n, dim));
+            allProbs.add(fastProbs);
+        }
 
         // reference in float64
         INDArray ref = x.castTo(DataType.DOUBLE);
@@ -74,12 +79,16 @@ class FastTransformerTest {
             ref = o.out();
             refProbs.add(o.probs());
         }
-        Parity.Report r = Parity.assertClose(what + " output", ref, got, 2e-4, 1e-4);
-        double worstP = 0;
-        for (int i = 0; i < blocks.size(); i++) {
-            worstP = Math.max(worstP, Parity.assertClose(what + " probs " + i, refProbs.get(i), fastProbs.get(i), 2e-6).maxAbs());
+        for (FastOps.AttentionProducts mode : FastOps.AttentionProducts.values()) {
+            String how = what + " (" + mode.name().toLowerCase(java.util.Locale.ROOT) + " attention)";
+            Parity.Report r = Parity.assertClose(how + " output", ref, outputs.get(mode.ordinal()), 2e-4, 1e-4);
+            double worstP = 0;
+            for (int i = 0; i < blocks.size(); i++) {
+                worstP = Math.max(worstP, Parity.assertClose(how + " probs " + i, refProbs.get(i),
+                        allProbs.get(mode.ordinal()).get(i), 2e-6).maxAbs());
+            }
+            System.out.printf("FastTransformer %s: max |dev| output %.3g, probs %.3g%n", how, r.maxAbs(), worstP);
         }
-        System.out.printf("FastTransformer %s: max |dev| output %.3g, probs %.3g%n", what, r.maxAbs(), worstP);
         assertEquals(true, profile.totalNanos() > 0);
         fast.close();
         ws.close();

@@ -93,6 +93,47 @@ class GemmTest {
     }
 
     @Test
+    void concurrentSerialCallsFromSeveralThreads() throws Exception {
+        // what FastOps does: every thread multiplies its own columns of one product, single-threaded BLAS
+        OpenBlasGemm g = OpenBlasGemm.create();
+        assertTrue(g.splittable(), "openblas_set_num_threads was not found");
+        Random rnd = new Random(9);
+        int m = 40, n = 64, k = 50, threads = 4;
+        float[] a = random(rnd, m * k);
+        float[] b = random(rnd, n * k);
+        float[] expected = new float[m * n];
+        naive(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, expected, 0, n);
+        NativeBuffer na = NativeBuffer.copyOf(a);
+        NativeBuffer nb = NativeBuffer.copyOf(b);
+        NativeBuffer nc = NativeBuffer.allocate(m * n);
+        g.beginSerial();
+        g.beginSerial(); // sections nest
+        try {
+            Thread[] team = new Thread[threads];
+            for (int t = 0; t < threads; t++) {
+                int j0 = t * n / threads;
+                int cols = (t + 1) * n / threads - j0;
+                team[t] = new Thread(() -> {
+                    for (int rep = 0; rep < 200; rep++) {
+                        g.gemm(false, true, m, cols, k, 1f, na, 0, k, nb, j0 * k, k, 0f, nc, j0, n);
+                    }
+                });
+                team[t].start();
+            }
+            for (Thread t : team) {
+                t.join();
+            }
+        } finally {
+            g.endSerial();
+            g.endSerial();
+        }
+        for (int i = 0; i < m * n; i++) {
+            assertEquals(expected[i], nc.get(i), 1e-4, "at " + i);
+        }
+        assertThrows(IllegalStateException.class, g::endSerial);
+    }
+
+    @Test
     void regionsOutsideTheBufferAreRejected() {
         NativeBuffer small = NativeBuffer.allocate(10);
         Gemm g = Gemm.best();

@@ -1,6 +1,7 @@
 package dev.vitj.vit.fast;
 
 import dev.vitj.core.fast.FastOps;
+import dev.vitj.core.fast.Gemm;
 import dev.vitj.core.fast.Nd4jGemm;
 import dev.vitj.core.fast.Profile;
 import dev.vitj.core.io.SafeTensors;
@@ -43,7 +44,14 @@ class FastVisionEncoderTest {
             expected = out.readAll(null);
         }
         VisionTransformer vit = TimmLoader.load(Fixtures.path("timm-vit-tiny")).model();
-        try (FastVisionEncoder fast = FastVisionEncoder.compile(vit)) {
+        for (FastOps.AttentionProducts mode : FastOps.AttentionProducts.values()) {
+            matchesTheTimmFixture(vit, new FastOps(Kernels.best(), Gemm.best(), 2, mode), pixels, expected);
+        }
+    }
+
+    private static void matchesTheTimmFixture(VisionTransformer vit, FastOps ops, INDArray pixels,
+                                              Map<String, INDArray> expected) {
+        try (FastVisionEncoder fast = FastVisionEncoder.compile(vit, ops)) {
             ViTOutput out = fast.forward(pixels, ForwardOptions.all());
             double f = Parity.assertClose("features", expected.get("forward_features"), out.features(), 1e-4).maxAbs();
             double p = Parity.assertClose("pooled", expected.get("pre_logits"), out.pooled(), 1e-4).maxAbs();
@@ -123,6 +131,14 @@ class FastVisionEncoderTest {
     void noClassTokenNoPoolingNoHead() {
         compare("no cls, per-token head", small().withGlobalPool("").withClassToken(false), 2, FastOps.defaults());
         compare("no head", small().withNumClasses(0), 2, FastOps.defaults());
+    }
+
+    @Test
+    void javaAndBlasAttentionProductsGiveTheSameResults() {
+        compare("java attention products", small(), 2,
+                new FastOps(Kernels.best(), Gemm.best(), 2, FastOps.AttentionProducts.JAVA));
+        compare("blas attention products", small(), 2,
+                new FastOps(Kernels.best(), Gemm.best(), 2, FastOps.AttentionProducts.BLAS));
     }
 
     @Test
