@@ -3,6 +3,7 @@ package dev.vitj.clip;
 import dev.vitj.clip.tokenizer.ClipTokenizer;
 import dev.vitj.core.nn.Module;
 import dev.vitj.core.nn.Parameter;
+import dev.vitj.core.nn.WeightInit;
 import dev.vitj.vit.ForwardOptions;
 import dev.vitj.vit.VisionTransformer;
 import dev.vitj.vit.VitConfig;
@@ -205,7 +206,7 @@ public final class ClipModel extends Module implements TextEncoder {
             }
             double[] v = new double[(int) p.value().length()];
             for (int i = 0; i < v.length; i++) {
-                v[i] = scale * Init.gaussian(rng);
+                v[i] = scale * WeightInit.standardNormal(rng);
             }
             p.set(Nd4j.create(v, p.value().shape(), DataType.DOUBLE).castTo(p.value().dataType()));
         }

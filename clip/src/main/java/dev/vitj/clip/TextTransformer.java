@@ -8,6 +8,7 @@ import dev.vitj.core.nn.Module;
 import dev.vitj.core.nn.MultiHeadAttention;
 import dev.vitj.core.nn.Parameter;
 import dev.vitj.core.nn.Trace;
+import dev.vitj.core.nn.WeightInit;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -430,7 +431,7 @@ public final class TextTransformer extends Module {
             }
             double[] v = new double[(int) p.value().length()];
             for (int i = 0; i < v.length; i++) {
-                v[i] = std > 0 ? std * Init.gaussian(rng) : constant;
+                v[i] = std > 0 ? std * WeightInit.standardNormal(rng) : constant;
             }
             p.set(Nd4j.create(v, p.value().shape(), DataType.DOUBLE).castTo(p.value().dataType()));
         }

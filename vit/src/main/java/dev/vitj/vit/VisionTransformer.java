@@ -11,6 +11,7 @@ import dev.vitj.core.nn.Parameter;
 import dev.vitj.core.nn.PatchEmbedding;
 import dev.vitj.core.nn.RandomSource;
 import dev.vitj.core.nn.Trace;
+import dev.vitj.core.nn.WeightInit;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -255,23 +256,10 @@ public final class VisionTransformer extends Module implements Layer {
         for (int i = 0; i < v.length; i++) {
             double x;
             do {
-                x = std * gaussian(rng);
+                x = std * WeightInit.standardNormal(rng);
             } while (Math.abs(x) > bound);
             v[i] = x;
         }
-    }
-
-    /** A standard normal sample (Marsaglia's polar method). */
-    private static double gaussian(SplittableRandom rng) {
-        double u;
-        double w;
-        double s;
-        do {
-            u = rng.nextDouble(-1, 1);
-            w = rng.nextDouble(-1, 1);
-            s = u * u + w * w;
-        } while (s >= 1 || s == 0);
-        return u * Math.sqrt(-2 * Math.log(s) / s);
     }
 
     /** Converts every parameter to {@code type} (DOUBLE for reference-precision runs); returns this model. */

@@ -1,13 +1,16 @@
-package dev.vitj.clip;
+package dev.vitj.core.nn;
 
 import java.util.SplittableRandom;
 
-/** Seeded random draws for weight initialisation, so a model built from a seed is the same on every machine. */
-final class Init {
-    private Init() {}
+/**
+ * Seeded random draws for weight initialisation, shared by the vision and text towers, so that a model built
+ * from a seed is the same on every machine (no dependence on ND4J's random generator or thread count).
+ */
+public final class WeightInit {
+    private WeightInit() {}
 
     /** A standard normal sample (Marsaglia's polar method). */
-    static double gaussian(SplittableRandom rng) {
+    public static double standardNormal(SplittableRandom rng) {
         double u;
         double w;
         double s;
