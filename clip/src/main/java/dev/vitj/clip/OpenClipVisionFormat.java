@@ -41,6 +41,6 @@ public final class OpenClipVisionFormat implements VisionModelFormat {
         VisionTransformer visual = OpenClip.loadWeights(weights, type, cfg.model(), "visual.",
                 k -> k.startsWith("visual."), () -> new VisionTransformer(ClipModel.visionConfig(cfg.model())));
         Path name = dir.toAbsolutePath().normalize().getFileName();
-        return new VitCheckpoint(NAME, name == null ? dir.toString() : name.toString(), visual, cfg.preprocess(), dir);
+        return new VitCheckpoint(NAME, name == null ? dir.toString() : name.toString(), visual, cfg.preprocess(), dir, null);
     }
 }

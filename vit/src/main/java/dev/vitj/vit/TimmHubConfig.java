@@ -42,8 +42,11 @@ import java.util.regex.Pattern;
  * @param model        the resolved model configuration
  * @param preprocess   the image preprocessing the weights expect (timm's eval transform), or null when the
  *                     model does not take RGB input ({@code in_chans != 3})
+ * @param labelNames   the class of each head output, in order ({@code label_names}), or null when the config
+ *                     names none
  */
-public record TimmHubConfig(String architecture, String tag, VitConfig model, PreprocessConfig preprocess) {
+public record TimmHubConfig(String architecture, String tag, VitConfig model, PreprocessConfig preprocess,
+                           List<String> labelNames) {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** timm's {@code DEFAULT_CROP_PCT}, for pretrained cfgs without {@code crop_pct}. */
     public static final double DEFAULT_CROP_PCT = 0.875;
@@ -143,7 +146,26 @@ public record TimmHubConfig(String architecture, String tag, VitConfig model, Pr
         }
 
         VitConfig model = cfg.build();
-        return new TimmHubConfig(architecture, tag, model, preprocessing(model, pretrained));
+        return new TimmHubConfig(architecture, tag, model, preprocessing(model, pretrained),
+                labelNames(root.get("label_names")));
+    }
+
+    /** {@code label_names}: a list of strings, or null when absent. */
+    private static List<String> labelNames(JsonNode names) {
+        if (names == null || names.isNull()) {
+            return null;
+        }
+        if (!names.isArray()) {
+            throw new IllegalArgumentException("label_names must be a list of class names, got " + names);
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            if (!names.get(i).isTextual()) {
+                throw new IllegalArgumentException("label_names[" + i + "] must be a string, got " + names.get(i));
+            }
+            out.add(names.get(i).asText());
+        }
+        return List.copyOf(out);
     }
 
     /**

@@ -81,7 +81,7 @@ public final class TimmLoader {
             model.loadStateDict(state, true); // the arrays read become the parameters: no copy
         }
         String name = cfg.tag().isEmpty() ? cfg.architecture() : cfg.architecture() + "." + cfg.tag();
-        return new VitCheckpoint("timm", name, model, cfg.preprocess(), dir);
+        return new VitCheckpoint("timm", name, model, cfg.preprocess(), dir, cfg.labelNames());
     }
 
     /** The weights file of a timm directory: {@code model.safetensors}, else {@code pytorch_model.bin}. */

@@ -4,6 +4,7 @@ import dev.vitj.core.image.ImagePreprocessor;
 import dev.vitj.core.image.PreprocessConfig;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A loaded vision model: the network with its weights and the image preprocessing those weights
@@ -15,9 +16,11 @@ import java.nio.file.Path;
  * @param preprocess how to turn an image into the model's input (for {@link ImagePreprocessor}); null for
  *                   models that do not take RGB input
  * @param source     the directory it was loaded from
+ * @param labelNames the class of each head output, in order (timm's {@code label_names}), or null when the
+ *                   checkpoint names none
  */
 public record VitCheckpoint(String format, String name, VisionTransformer model, PreprocessConfig preprocess,
-                            Path source) {
+                            Path source, List<String> labelNames) {
     public VitCheckpoint {
         if (model == null) {
             throw new IllegalArgumentException("VitCheckpoint needs a model");

@@ -111,4 +111,15 @@ class TimmHubConfigTest {
         assertMessage(() -> parse("{'architecture': 'vit_base_patch16_224', 'pretrained_cfg': {'interpolation': 'x'}}"),
                 "unknown interpolation 'x'");
     }
+
+    @Test
+    void labelNamesAreReadAndChecked() throws Exception {
+        assertEquals(java.util.List.of("cat", "dog"),
+                parse("{'architecture': 'vit_base_patch16_224', 'label_names': ['cat', 'dog']}").labelNames());
+        assertEquals(null, parse("{'architecture': 'vit_base_patch16_224'}").labelNames());
+        assertMessage(() -> parse("{'architecture': 'vit_base_patch16_224', 'label_names': 'cat'}"),
+                "label_names must be a list of class names");
+        assertMessage(() -> parse("{'architecture': 'vit_base_patch16_224', 'label_names': ['cat', 3]}"),
+                "label_names[1] must be a string");
+    }
 }

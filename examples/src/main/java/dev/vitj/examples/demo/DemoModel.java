@@ -1,7 +1,5 @@
 package dev.vitj.examples.demo;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vitj.clip.ClipModel;
 import dev.vitj.clip.OpenClip;
 import dev.vitj.clip.OpenClipVisionFormat;
@@ -18,7 +16,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -41,8 +38,6 @@ final class DemoModel {
 
     /** Notes about an embedded model shipped beside it (how it was trained), read into the report. */
     static final String NOTES = "README-models.md";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private DemoModel() {}
 
@@ -191,32 +186,8 @@ final class DemoModel {
             throw new IllegalArgumentException(description + ": the model takes " + ckpt.config().inChans()
                     + "-channel input; the demo needs a model for RGB images");
         }
-        List<String> labels = "timm".equals(ckpt.format()) ? labelNames(dir.resolve(TimmLoader.CONFIG)) : null;
         return new Loaded(ckpt.model(), ckpt.preprocess(), null, ckpt.format(), description, shortName, embedded,
-                notes, labels);
-    }
-
-    /**
-     * The {@code label_names} of a timm {@code config.json} (the class of each head output, in order), or
-     * null when it has none.
-     */
-    static List<String> labelNames(Path configJson) throws IOException {
-        JsonNode names = JSON.readTree(configJson.toFile()).get("label_names");
-        if (names == null || names.isNull()) {
-            return null;
-        }
-        if (!names.isArray()) {
-            throw new IllegalArgumentException(configJson + ": label_names must be a list of class names, got " + names);
-        }
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-            if (!names.get(i).isTextual()) {
-                throw new IllegalArgumentException(configJson + ": label_names[" + i + "] must be a string, got "
-                        + names.get(i));
-            }
-            out.add(names.get(i).asText());
-        }
-        return List.copyOf(out);
+                notes, ckpt.labelNames());
     }
 
     private static void deleteTree(Path dir) throws IOException {
