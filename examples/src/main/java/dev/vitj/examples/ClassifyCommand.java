@@ -18,7 +18,8 @@ import java.util.Set;
 /**
  * {@code vitj classify}: runs a vision model (a timm hub or OpenCLIP directory) on preprocessed pixels or
  * image files, {@code --batch} images per forward pass, and writes {@code forward_features [B,N,D]}, {@code pre_logits [B,D]} and
- * {@code logits [B,C]} as float32 safetensors; prints the top classes per image.
+ * {@code logits [B,C]} as float32 safetensors; prints the top classes per image, with the checkpoint's
+ * {@code label_names} when its config gives them.
  */
 final class ClassifyCommand implements Command {
     private static final int TOP = 5;
@@ -79,9 +80,12 @@ final class ClassifyCommand implements Command {
         // only a classifier head has classes; an OpenCLIP tower's "logits" are embedding dimensions
         boolean classifier = !OpenClipVisionFormat.NAME.equals(ckpt.format()) && ckpt.config().numClasses() > 0;
         if (classifier && all.rank() == 2) {
+            // label_names only when they name every class: a partial list would mislabel
+            List<String> names = ckpt.labelNames() != null && ckpt.labelNames().size() == all.size(1)
+                    ? ckpt.labelNames() : null;
             for (int b = 0; b < all.size(0); b++) {
                 String name = in.fromPixels() ? "image " + b : args.positional().get(b);
-                System.out.println(name + ": " + top(all.getRow(b)));
+                System.out.println(name + ": " + top(all.getRow(b), names));
             }
         } else if (all.rank() == 2) {
             System.out.println("no classifier head (" + ckpt.format() + "): logits holds the image embedding ["
@@ -91,8 +95,11 @@ final class ClassifyCommand implements Command {
         return 0;
     }
 
-    /** The top classes by softmax probability, e.g. {@code 3 (0.612), 0 (0.201), ...}. */
-    private static String top(INDArray row) {
+    /**
+     * The top classes by softmax probability, e.g. {@code class 3 (0.612), class 0 (0.201), ...}, or with the
+     * checkpoint's label names {@code class 3 star (0.612), class 0 circle (0.201), ...}.
+     */
+    private static String top(INDArray row, List<String> names) {
         double[] z = row.toDoubleVector();
         double max = Double.NEGATIVE_INFINITY;
         for (double v : z) {
@@ -114,7 +121,8 @@ final class ClassifyCommand implements Command {
             if (k > 0) {
                 s.append(", ");
             }
-            s.append(String.format("class %d (%.3f)", idx[k], p[idx[k]] / sum));
+            String label = names == null ? "" : " " + names.get(idx[k]);
+            s.append(String.format(java.util.Locale.ROOT, "class %d%s (%.3f)", idx[k], label, p[idx[k]] / sum));
         }
         return s.toString();
     }

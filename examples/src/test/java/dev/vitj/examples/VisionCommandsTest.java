@@ -16,6 +16,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static dev.vitj.examples.Cli.assertUsageError;
@@ -54,6 +55,28 @@ class VisionCommandsTest {
         Parity.assertClose("forward_features", expected.get("forward_features"), got.get("forward_features"), 1e-4);
         Parity.assertClose("pre_logits", expected.get("pre_logits"), got.get("pre_logits"), 1e-4);
         Parity.assertClose("logits", expected.get("logits"), got.get("logits"), 1e-5);
+    }
+
+    @Test
+    void classifyPrintsTheCheckpointsLabelNames() throws IOException {
+        // the fixture model with label_names added to its config; the weights are linked, not copied
+        Path dir = Files.createDirectories(tmp.resolve("named"));
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode config =
+                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(Path.of(model, "config.json").toFile());
+        List<String> names = List.of("ant", "bee", "cat", "dog", "eel");
+        config.putArray("label_names").addAll(names.stream().map(config::textNode).toList());
+        json.writeValue(dir.resolve("config.json").toFile(), config);
+        Files.createSymbolicLink(dir.resolve("model.safetensors"), Path.of(model, "model.safetensors").toAbsolutePath());
+
+        Result r = vitj("classify", "--model", dir.toString(), "--pixels", inputs, "--out", tmp.resolve("o.safetensors").toString());
+        assertEquals(0, r.code(), r.err());
+        INDArray logits = expected.get("logits");
+        for (int b = 0; b < logits.size(0); b++) {
+            int best = logits.getRow(b).argMax().getInt(0);
+            String line = "image " + b + ": class " + best + " " + names.get(best) + " (";
+            assertTrue(r.out().contains(line), "expected '" + line + "' in:\n" + r.out());
+        }
     }
 
     @Test
