@@ -1,5 +1,6 @@
 package dev.vitj.core.io.torch;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -188,6 +189,9 @@ final class TorchArchive implements AutoCloseable {
             }
         } catch (ZipException ze) {
             throw new TorchFormatException(file, name, "corrupt zip entry: " + ze.getMessage(), ze);
+        } catch (EOFException eof) {
+            // the central directory points this entry's local header past the end of the file
+            throw new TorchFormatException(file, name, "corrupt zip entry: its data lies past the end of the file", eof);
         }
         if (byteOrder != ByteOrder.nativeOrder() && elementBytes > 1) {
             swapBytes(dst, start, (int) length, elementBytes);
@@ -233,6 +237,8 @@ final class TorchArchive implements AutoCloseable {
             return b;
         } catch (ZipException ze) {
             throw new TorchFormatException(file, e.getName(), "corrupt zip entry: " + ze.getMessage(), ze);
+        } catch (EOFException eof) {
+            throw new TorchFormatException(file, e.getName(), "corrupt zip entry: its data lies past the end of the file", eof);
         }
     }
 

@@ -299,6 +299,31 @@ class TorchCheckpointTest {
     }
 
     @Test
+    void aStorageWhoseLocalHeaderLiesPastTheEndIsRejectedOnGet() throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("archive/data.pkl", stateDict(Map.of("w", tensorFragment("FloatStorage", "0", 12, 0, new long[] {12}, new long[] {1}))));
+        entries.put("archive/data/0", floats(TWELVE));
+        Path file = zip(dir.resolve("offset.pt"), entries, false);
+        byte[] all = Files.readAllBytes(file);
+        // the central directory record of archive/data/0 (signature PK\1\2): point its local header offset
+        // (at +42) 10 bytes before the end of the file, so the 30-byte local header cannot be read
+        byte[] name = "archive/data/0".getBytes(StandardCharsets.US_ASCII);
+        int record = -1;
+        for (int at = 0; at + 46 + name.length <= all.length; at++) {
+            if (all[at] == 'P' && all[at + 1] == 'K' && all[at + 2] == 1 && all[at + 3] == 2
+                    && java.util.Arrays.equals(all, at + 46, at + 46 + name.length, name, 0, name.length)) {
+                record = at;
+            }
+        }
+        assertTrue(record >= 0, "central directory record of archive/data/0 not found");
+        java.nio.ByteBuffer.wrap(all, record + 42, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(all.length - 10);
+        Files.write(file, all);
+        try (TorchCheckpoint ckpt = TorchCheckpoint.open(file)) {
+            assertRejected(() -> ckpt.get("w"), file, "archive/data/0", "corrupt zip entry");
+        }
+    }
+
+    @Test
     void randomlyCorruptedPicklesFailCleanlyEndToEnd() throws IOException {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         try (InputStream in = Files.newInputStream(resource("views_p2.pt")); ZipInputStream z = new ZipInputStream(in)) {
