@@ -41,6 +41,30 @@ class BenchCommandTest {
     }
 
     @Test
+    void flopCountMatchesTheWeightsTheModelMultipliesBy() {
+        // independent of the config arithmetic: every 2-D weight (in the blocks and the head) is a GEMM over all
+        // tokens (the head: one pooled row), the patch kernel one over the patches, plus QKᵀ and AV per block
+        for (String preset : new String[] {"Ti/16", "B/16", "L/14", "S/32"}) {
+            dev.vitj.vit.VitConfig c = dev.vitj.vit.VitConfig.preset(preset);
+            dev.vitj.vit.VisionTransformer vit = dev.vitj.core.nn.Module.withDeferredInit(() -> new dev.vitj.vit.VisionTransformer(c));
+            long patches = (long) (c.imgSize() / c.patchSize()) * (c.imgSize() / c.patchSize());
+            long tokens = patches + 1;
+            double flop = 4.0 * c.depth() * tokens * tokens * c.embedDim();
+            for (var e : vit.namedParameters().entrySet()) {
+                long[] shape = e.getValue().shape();
+                if (e.getKey().equals("patch_embed.proj.weight")) {
+                    flop += 2.0 * patches * shape[0] * shape[1] * shape[2] * shape[3];
+                } else if (shape.length == 2 && e.getKey().equals("head.weight")) {
+                    flop += 2.0 * shape[0] * shape[1];
+                } else if (shape.length == 2 && e.getKey().startsWith("blocks.")) {
+                    flop += 2.0 * tokens * shape[0] * shape[1];
+                }
+            }
+            assertEquals(flop / 1e9, BenchCommand.gflopPerImage(c), 1e-9 * flop / 1e9, preset);
+        }
+    }
+
+    @Test
     void automaticWarmUpAndIterations() throws Exception {
         Result r = vitj("bench", "--model", Fixtures.path("timm-vit-tiny").toString(), "--batch", "1",
                 "--json");
