@@ -167,28 +167,7 @@ public final class TextTransformer extends Module {
      * float rounding in the order of the sums). Returns {@code tokens} itself when nothing can be cut.
      */
     public long[][] trimPadding(long[][] tokens) {
-        if (!config.causalMask() || config.poolType().equals("last") || tokens == null || tokens.length == 0
-                || tokens[0] == null) {
-            return tokens;
-        }
-        int len = tokens[0].length;
-        for (long[] row : tokens) {
-            if (row == null || row.length != len) {
-                return tokens; // malformed: let forward report it
-            }
-        }
-        int keep = 1;
-        for (int at : poolIndex(tokens)) {
-            keep = Math.max(keep, at + 1);
-        }
-        if (keep >= len) {
-            return tokens;
-        }
-        long[][] out = new long[tokens.length][];
-        for (int i = 0; i < tokens.length; i++) {
-            out[i] = Arrays.copyOf(tokens[i], keep);
-        }
-        return out;
+        return TokenRows.trimPadding(config, tokens);
     }
 
     /**

@@ -42,6 +42,36 @@ public final class TokenRows {
     }
 
     /**
+     * The token rows cut after the last position any row pools from, when the rest cannot change the features
+     * (see {@link TextTransformer#trimPadding}); {@code tokens} itself when nothing can be cut or the rows are
+     * malformed (the forward pass then reports them).
+     */
+    public static long[][] trimPadding(OpenClipConfig.Text config, long[][] tokens) {
+        if (!config.causalMask() || config.poolType().equals("last") || tokens == null || tokens.length == 0
+                || tokens[0] == null) {
+            return tokens;
+        }
+        int len = tokens[0].length;
+        for (long[] row : tokens) {
+            if (row == null || row.length != len) {
+                return tokens; // malformed: let forward report it
+            }
+        }
+        int keep = 1;
+        for (int at : poolIndex(config, tokens)) {
+            keep = Math.max(keep, at + 1);
+        }
+        if (keep >= len) {
+            return tokens;
+        }
+        long[][] out = new long[tokens.length][];
+        for (int i = 0; i < tokens.length; i++) {
+            out[i] = java.util.Arrays.copyOf(tokens[i], keep);
+        }
+        return out;
+    }
+
+    /**
      * The position pooled for each text by {@code config}'s pool type: the first position of the largest id
      * ({@code argmax}, the end-of-text token), {@code 0} ({@code first}) or the last position ({@code last}).
      */

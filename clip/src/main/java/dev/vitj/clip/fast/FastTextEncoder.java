@@ -92,9 +92,14 @@ public final class FastTextEncoder implements AutoCloseable {
         return ops;
     }
 
-    /** Projected text features {@code [B, E]} (not normalised) for token ids {@code [B][L]}. */
+    /**
+     * Projected text features {@code [B, E]} (not normalised) for token ids {@code [B][L]}. As
+     * {@link TextTransformer#encode}, positions after the last one any row pools from are not computed
+     * ({@link TextTransformer#trimPadding}): a 10-token prompt costs 10 positions, not 77.
+     */
     public INDArray encode(long[][] tokens) {
-        return forward(tokens, false, null).features();
+        TokenRows.check("FastTextEncoder", config, tokens); // every id and the length, before padding is cut away
+        return forward(TokenRows.trimPadding(config, tokens), false, null).features();
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.vitj.clip.ClipModel;
 import dev.vitj.clip.OpenClip;
 import dev.vitj.clip.OpenClipConfig;
 import dev.vitj.clip.TextTransformer;
+import dev.vitj.clip.TokenRows;
 import dev.vitj.core.fast.Profile;
 import dev.vitj.core.io.SafeTensors;
 import dev.vitj.core.nn.Parameter;
@@ -141,6 +142,23 @@ class FastClipTest {
                 true, true, 1e-5), "quick_gelu", 2, 12);
         compareText("first, not causal, layer scale", new OpenClipConfig.Text(12, 40, 24, 3, 1, 2.0, 0.3, "first", false,
                 false, false, 1e-5), "gelu", 2, 9);
+    }
+
+    @Test
+    void encodeSkipsThePaddingAfterTheLastEndOfText() {
+        OpenClipConfig.Text c = new OpenClipConfig.Text(16, 50, 32, 4, 2, 4.0, null, "argmax", true, false, false, 1e-5);
+        TextTransformer text = randomText(c, 24, "gelu", 5);
+        long[][] tokens = new long[2][16]; // end of text (the largest id, 49) at positions 3 and 5, zeros after
+        long[][] prompts = {{1, 7, 9, 49}, {1, 4, 4, 8, 2, 49}};
+        for (int i = 0; i < 2; i++) {
+            System.arraycopy(prompts[i], 0, tokens[i], 0, prompts[i].length);
+        }
+        assertEquals(6, TokenRows.trimPadding(c, tokens)[0].length, "rows are cut after position 5");
+        try (FastTextEncoder fast = FastTextEncoder.compile(text)) {
+            INDArray all16 = fast.forward(tokens, false, null).features(); // every position computed
+            Parity.assertClose("encode (6 positions) vs forward (16)", all16, fast.encode(tokens), 1e-5);
+            Parity.assertClose("fast encode vs TextTransformer.encode", text.encode(tokens), fast.encode(tokens), 1e-4);
+        }
     }
 
     @Test
