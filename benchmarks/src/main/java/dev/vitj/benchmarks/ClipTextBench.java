@@ -19,7 +19,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,17 +57,7 @@ public class ClipTextBench {
         OpenClipConfig c = OpenClipConfig.preset("ViT-B-32");
         text = new TextTransformer(c.text(), c.embedDim(), "gelu");
         fast = FastTextEncoder.compile(text);
-        Random rnd = new Random(1);
-        int ctx = c.text().contextLength();
-        tokens = new long[batch][ctx];
-        for (int i = 0; i < batch; i++) {
-            int eot = 5 + rnd.nextInt(20);
-            tokens[i][0] = 49406; // start of text
-            for (int j = 1; j < eot; j++) {
-                tokens[i][j] = 1 + rnd.nextInt(49000);
-            }
-            tokens[i][eot] = 49407; // end of text; zeros after
-        }
+        tokens = Shapes.prompts(batch, c.text().contextLength());
     }
 
     @TearDown

@@ -38,6 +38,24 @@ final class Shapes {
         return NativeBuffer.copyOf(values);
     }
 
+    /**
+     * CLIP token rows of {@code context} ids, reproducible: start of text, 4-23 random ids, end of text, then
+     * zeros (prompt lengths as in zero-shot templates).
+     */
+    static long[][] prompts(int batch, int context) {
+        Random rnd = new Random(1);
+        long[][] tokens = new long[batch][context];
+        for (int i = 0; i < batch; i++) {
+            int eot = 5 + rnd.nextInt(20);
+            tokens[i][0] = 49406; // start of text
+            for (int j = 1; j < eot; j++) {
+                tokens[i][j] = 1 + rnd.nextInt(49000);
+            }
+            tokens[i][eot] = 49407; // end of text; zeros after
+        }
+        return tokens;
+    }
+
     static INDArray tensor(long... shape) {
         Nd4j.getRandom().setSeed(42);
         return Nd4j.randn(DataType.FLOAT, shape);

@@ -15,7 +15,7 @@ import java.util.Set;
  * library.
  *
  * <p>Only what an encoder graph needs: nodes with int / float / ints attributes, float32 and int64
- * initialisers, and inputs / outputs of fixed shape. Field numbers are those of {@code onnx.proto3}
+ * initialisers, float32 and int64 inputs and float32 outputs, all of fixed shape. Field numbers are those of {@code onnx.proto3}
  * (ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto, TypeProto).
  *
  * <pre>{@code
@@ -46,13 +46,20 @@ public final class OnnxGraph {
     /** Declares a float32 graph input of fixed shape. */
     public String input(String name, long... shape) {
         claim(name);
-        inputs.add(valueInfo(name, shape));
+        inputs.add(valueInfo(name, FLOAT, shape));
+        return name;
+    }
+
+    /** Declares an int64 graph input of fixed shape (token ids). */
+    public String inputInt64(String name, long... shape) {
+        claim(name);
+        inputs.add(valueInfo(name, INT64, shape));
         return name;
     }
 
     /** Declares {@code value} (a node output) as a float32 graph output of fixed shape. */
     public void output(String value, long... shape) {
-        outputs.add(valueInfo(value, shape));
+        outputs.add(valueInfo(value, FLOAT, shape));
     }
 
     /** A float32 initialiser; {@code values.length} must equal the product of {@code shape}. */
@@ -162,7 +169,7 @@ public final class OnnxGraph {
         }
     }
 
-    private static Wire valueInfo(String name, long[] shape) {
+    private static Wire valueInfo(String name, int elemType, long[] shape) {
         Wire dims = new Wire();
         for (long d : shape) {
             Wire dim = new Wire();
@@ -170,7 +177,7 @@ public final class OnnxGraph {
             dims.message(1, dim);
         }
         Wire tensorType = new Wire();
-        tensorType.varint(1, FLOAT);
+        tensorType.varint(1, elemType);
         tensorType.message(2, dims);
         Wire type = new Wire();
         type.message(1, tensorType);

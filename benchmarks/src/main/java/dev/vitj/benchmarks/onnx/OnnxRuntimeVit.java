@@ -8,7 +8,6 @@ import dev.vitj.vit.VisionTransformer;
 import dev.vitj.vit.VitConfig;
 
 import java.nio.FloatBuffer;
-import java.util.Map;
 
 /**
  * A {@link VisionTransformer}'s weights run by ONNX Runtime (CPU execution provider, all graph
@@ -36,27 +35,13 @@ public final class OnnxRuntimeVit implements AutoCloseable {
         }
         this.batch = batch;
         this.classes = c.numClasses();
-        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
-            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            opts.setIntraOpNumThreads(threads);
-            opts.setInterOpNumThreads(1);
-            opts.addConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
-            session = env.createSession(OnnxVit.export(vit, batch), opts);
-        }
+        session = Sessions.open(env, OnnxVit.export(vit, batch), threads, spinning);
         input = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), shape);
     }
 
     /** One forward pass; the logits {@code [batch, classes]}. */
     public float[][] run() throws OrtException {
-        try (OrtSession.Result r = session.run(Map.of(OnnxVit.INPUT, input))) {
-            FloatBuffer out = ((OnnxTensor) r.get(0)).getFloatBuffer();
-            float[][] logits = new float[batch][classes];
-            for (float[] row : logits) {
-                out.get(row);
-            }
-            return logits;
-        }
+        return Sessions.run(session, OnnxVit.INPUT, input, batch, classes);
     }
 
     @Override
