@@ -187,11 +187,8 @@ final class TorchArchive implements AutoCloseable {
                 dst.put(chunk, 0, n);
                 done += n;
             }
-        } catch (ZipException ze) {
-            throw new TorchFormatException(file, name, "corrupt zip entry: " + ze.getMessage(), ze);
-        } catch (EOFException eof) {
-            // the central directory points this entry's local header past the end of the file
-            throw new TorchFormatException(file, name, "corrupt zip entry: its data lies past the end of the file", eof);
+        } catch (ZipException | EOFException ze) {
+            throw corruptEntry(file, name, ze);
         }
         if (byteOrder != ByteOrder.nativeOrder() && elementBytes > 1) {
             swapBytes(dst, start, (int) length, elementBytes);
@@ -235,11 +232,19 @@ final class TorchArchive implements AutoCloseable {
                 throw new TorchFormatException(file, e.getName(), "entry exceeds the limit of " + limit + " bytes");
             }
             return b;
-        } catch (ZipException ze) {
-            throw new TorchFormatException(file, e.getName(), "corrupt zip entry: " + ze.getMessage(), ze);
-        } catch (EOFException eof) {
-            throw new TorchFormatException(file, e.getName(), "corrupt zip entry: its data lies past the end of the file", eof);
+        } catch (ZipException | EOFException ze) {
+            throw corruptEntry(file, e.getName(), ze);
         }
+    }
+
+    /**
+     * java.util.zip's complaint about an entry as a format error naming the file and entry: a ZipException
+     * (bad compressed data, bad header), or an EOFException when the central directory puts the entry's local
+     * header past the end of the file.
+     */
+    private static TorchFormatException corruptEntry(Path file, String entry, IOException e) {
+        String why = e instanceof EOFException ? "its data lies past the end of the file" : e.getMessage();
+        return new TorchFormatException(file, entry, "corrupt zip entry: " + why, e);
     }
 
     @Override
