@@ -138,9 +138,7 @@ public abstract class TrainingRecipe<R extends TrainingRecipe<R>> {
 
     /** AdamW's weight decay (not on norms, biases and embeddings). */
     public R weightDecay(double v) {
-        if (!(v >= 0) || Double.isInfinite(v)) {
-            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + v);
-        }
+        finiteNonNegative("weight decay", v);
         this.weightDecay = v;
         return self();
     }
@@ -165,9 +163,7 @@ public abstract class TrainingRecipe<R extends TrainingRecipe<R>> {
 
     /** Gradient-norm bound; 0: no clipping. */
     public R clipGradNorm(double v) {
-        if (!(v >= 0) || Double.isInfinite(v)) {
-            throw new IllegalArgumentException("gradient clipping norm must be finite and >= 0, got " + v);
-        }
+        finiteNonNegative("gradient clipping norm", v);
         this.clipGradNorm = v;
         return self();
     }
@@ -249,6 +245,12 @@ public abstract class TrainingRecipe<R extends TrainingRecipe<R>> {
     private static void positive(String what, int n) {
         if (n <= 0) {
             throw new IllegalArgumentException(what + " must be positive, got " + n);
+        }
+    }
+
+    private static void finiteNonNegative(String what, double v) {
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(what + " must be finite and >= 0, got " + v);
         }
     }
 
