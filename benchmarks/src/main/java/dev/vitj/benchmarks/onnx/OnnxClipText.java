@@ -2,7 +2,6 @@ package dev.vitj.benchmarks.onnx;
 
 import dev.vitj.clip.OpenClipConfig;
 import dev.vitj.clip.TextTransformer;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -61,9 +60,9 @@ public final class OnnxClipText {
 
         String ids = g.inputInt64(INPUT, batch, ctx);
         String x = g.node("Gather", new String[] {OnnxVit.weight(g, w, "token_embedding.weight"), ids}, "axis", 0L); // [B, ctx, D]
-        INDArray positions = w.get("positional_embedding") // [context, D] -> the first ctx rows
-                .get(NDArrayIndex.interval(0, ctx), NDArrayIndex.all()).castTo(DataType.FLOAT).dup('c');
-        x = g.node("Add", x, g.constant("positional_embedding", positions.data().asFloat(), ctx, d));
+        INDArray positions = OnnxVit.tensor(w, "positional_embedding") // [context, D] -> the first ctx rows
+                .get(NDArrayIndex.interval(0, ctx), NDArrayIndex.all());
+        x = g.node("Add", x, OnnxVit.constant(g, "positional_embedding", positions));
         float[] causal = new float[ctx * ctx]; // [ctx, ctx]: -inf where the key comes after the query
         for (int q = 0; q < ctx; q++) {
             for (int k = q + 1; k < ctx; k++) {

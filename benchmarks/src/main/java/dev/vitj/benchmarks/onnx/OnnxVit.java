@@ -56,7 +56,7 @@ public final class OnnxVit {
         x = g.node("Reshape", x, g.int64("patch_shape", false, batch, d, n - 1));
         x = g.node("Transpose", new String[] {x}, "perm", new long[] {0, 2, 1}); // [B, N-1, D]
         String cls = g.node("Expand", weight(g, w, "cls_token"), g.int64("cls_shape", false, batch, 1, d));
-        x = g.node("Concat", new String[] {cls, x}, "axis", 0L + 1);
+        x = g.node("Concat", new String[] {cls, x}, "axis", 1L);
         x = g.node("Add", x, weight(g, w, "pos_embed")); // [B, N, D]
 
         x = encoderBlocks(g, w, x, c.depth(), batch, n, d, heads, c.normEps(), null, c.activation());
@@ -128,22 +128,28 @@ public final class OnnxVit {
 
     /** {@code x·Wᵀ + b}: torch stores {@code W} as [out, in]; MatMul wants [in, out]. */
     static String linear(OnnxGraph g, Map<String, INDArray> w, String x, String name) {
-        INDArray weight = w.get(name + ".weight");
-        if (weight == null) {
-            throw new IllegalArgumentException("the model has no tensor '" + name + ".weight'");
-        }
-        INDArray t = weight.castTo(DataType.FLOAT).transpose().dup('c');
-        String y = g.node("MatMul", x, g.constant(name + ".weight.T", t.data().asFloat(), t.shape()));
+        String weightT = constant(g, name + ".weight.T", tensor(w, name + ".weight").transpose());
+        String y = g.node("MatMul", x, weightT);
         return w.containsKey(name + ".bias") ? g.node("Add", y, weight(g, w, name + ".bias")) : y;
     }
 
+    /** The model's tensor {@code name} as a float32 initialiser of the same name. */
     static String weight(OnnxGraph g, Map<String, INDArray> w, String name) {
+        return constant(g, name, tensor(w, name));
+    }
+
+    /** {@code values} (any float type, any layout, views included) as a float32 initialiser. */
+    static String constant(OnnxGraph g, String name, INDArray values) {
+        INDArray f = values.castTo(DataType.FLOAT).dup('c');
+        return g.constant(name, f.data().asFloat(), f.shape());
+    }
+
+    static INDArray tensor(Map<String, INDArray> w, String name) {
         INDArray t = w.get(name);
         if (t == null) {
             throw new IllegalArgumentException("the model has no tensor '" + name + "'");
         }
-        INDArray f = t.castTo(DataType.FLOAT).dup('c');
-        return g.constant(name, f.data().asFloat(), f.shape());
+        return t;
     }
 
     private static void require(boolean ok, String what, String got) {
