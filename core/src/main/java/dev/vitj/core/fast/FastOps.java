@@ -22,23 +22,13 @@ public final class FastOps {
     private static final long MIN_MACS_PER_CHUNK = 1L << 20;
     /** Column granularity of a split product: a multiple of BLAS's register blocks. */
     private static final int SPLIT_COLUMNS = 16;
-    /**
-     * {@link #linear} uses the kernels' panel product up to this many rows, BLAS above it: single-threaded,
-     * [m x 512]·[512 x 1536], the panels ran 2.1x as fast as OpenBLAS at m = 15, 1.5x at 30, 1.06x at 60 and
-     * 0.81x at m = 197 ([197 x 768]·[768 x 1536]) on the Zen 3 machine (README, Performance).
-     * {@code -Dvitj.panelRows=N} changes it (0: always BLAS).
-     */
-    public static final int DEFAULT_PANEL_ROWS = 48;
 
     private final FloatKernels kernels;
     private final Gemm gemm;
     private final Workers workers;
     private final AttentionProducts attention;
-    private final int panelRows;
     private float[][] scratchA;
     private float[][] scratchB;
-    private float[] packedRows = new float[0]; // A of a panel product, rows interleaved by blocks (shared, read-only)
-    private float[][] panelOut; // per thread: its columns of a panel product, [rows, cols]
 
     /** How {@link #attention} computes each head's two products ({@code q kᵀ} and {@code P v}). */
     public enum AttentionProducts {
@@ -76,17 +66,6 @@ public final class FastOps {
      * needs kernels with a register-blocked {@code matmul}: the vector kernels).
      */
     public FastOps(FloatKernels kernels, Gemm gemm, int threads, AttentionProducts attention) {
-        this(kernels, gemm, threads, attention, panelRowsProperty());
-    }
-
-    /**
-     * As {@link #FastOps(FloatKernels, Gemm, int, AttentionProducts)} with the row limit of {@link #linear}'s
-     * panel products given ({@code 0}: every linear layer through BLAS; the scalar kernels never use panels).
-     */
-    public FastOps(FloatKernels kernels, Gemm gemm, int threads, AttentionProducts attention, int panelRows) {
-        if (panelRows < 0) {
-            throw new IllegalArgumentException("FastOps: panelRows must be >= 0, got " + panelRows);
-        }
         if (kernels == null || gemm == null || attention == null) {
             throw new IllegalArgumentException("FastOps: kernels, gemm and attention must not be null");
         }
@@ -100,30 +79,6 @@ public final class FastOps {
         this.workers = Workers.shared(threads);
         this.scratchA = new float[threads][0];
         this.scratchB = new float[threads][0];
-        this.panelOut = new float[threads][0];
-        // panels pay off with register-blocked vector kernels only; the scalar ones are the slow reference
-        this.panelRows = kernels.matmulColumns() > 1 ? panelRows : 0;
-    }
-
-    private static int panelRowsProperty() {
-        String v = System.getProperty("vitj.panelRows");
-        if (v == null || v.isBlank()) {
-            return DEFAULT_PANEL_ROWS;
-        }
-        try {
-            int n = Integer.parseInt(v.trim());
-            if (n >= 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException("system property vitj.panelRows: expected a whole number >= 0, got '" + v + "'");
-    }
-
-    /** Products with up to this many rows go through {@link #linear}'s panels (0: never). */
-    public int panelRows() {
-        return panelRows;
     }
 
     /** Best kernels, best GEMM, one thread per core. */
@@ -144,11 +99,10 @@ public final class FastOps {
         return workers.threads();
     }
 
-    /** A description such as {@code "kernels vector(256 bit), gemm openblas, attention blas, panels up to 48 rows, 2 threads"}. */
+    /** A description such as {@code "kernels vector(256 bit), gemm openblas, attention blas, 2 threads"}. */
     public String describe() {
         return "kernels " + kernels.name() + ", gemm " + gemm.name() + ", attention "
-                + attention.name().toLowerCase(java.util.Locale.ROOT) + ", panels up to " + panelRows + " rows, "
-                + threads() + " threads";
+                + attention.name().toLowerCase(java.util.Locale.ROOT) + ", " + threads() + " threads";
     }
 
     private void ensureScratch(int cols) {
@@ -245,94 +199,6 @@ public final class FastOps {
         } finally {
             gemm.endSerial();
         }
-    }
-
-    /**
-     * A linear layer on {@code m} rows: {@code C = act(A·Wᵀ + bias + beta·C)} with {@code beta} 0 or 1 (1 adds
-     * the layer's output to C: a residual connection for free). A is {@code m x w.in()} (row stride {@code lda}),
-     * C {@code m x w.out()} (row stride {@code ldc}). Up to {@link #panelRows()} rows the kernels multiply
-     * with the weight's panels ({@link LinearWeight}, made on first use), the columns split across the threads;
-     * otherwise this is {@link #gemm} with {@code Wᵀ}. Both give the same result up to float rounding.
-     */
-    public synchronized void linear(int m, NativeBuffer a, int aOff, int lda, LinearWeight w, float beta,
-                                    NativeBuffer c, int cOff, int ldc, float[] bias, Act act) {
-        if (w == null || (beta != 0f && beta != 1f)) {
-            throw new IllegalArgumentException("FastOps.linear: " + (w == null ? "weight is null"
-                    : "beta must be 0 or 1, got " + beta));
-        }
-        if (m > panelRows) {
-            gemm(false, true, m, w.out(), w.in(), 1f, a, aOff, lda, w.buffer(), 0, w.in(), beta, c, cOff, ldc, bias, act);
-            return;
-        }
-        int n = w.out();
-        int k = w.in();
-        Gemm.check("FastOps.linear", false, true, m, n, k, a, aOff, lda, w.buffer(), 0, k, c, cOff, ldc);
-        if (act == null || (bias != null && bias.length < n)) {
-            throw new IllegalArgumentException("FastOps.linear: " + (act == null ? "activation is null"
-                    : "bias has " + bias.length + " entries, the layer " + n + " outputs"));
-        }
-        int rowsPerBlock = kernels.matmulRows();
-        int width = kernels.matmulColumns();
-        float[][] panels = w.panels(width);
-        int blocks = (m + rowsPerBlock - 1) / rowsPerBlock;
-        float[] ap = interleave(a, aOff, lda, m, k, rowsPerBlock, blocks);
-        long macsPerPanel = (long) blocks * rowsPerBlock * k * width;
-        int minPanels = (int) Math.min(panels.length, (MIN_MACS_PER_CHUNK + macsPerPanel - 1) / macsPerPanel);
-        ensureScratch(n);
-        workers.forRange(panels.length, minPanels, (t, from, to) -> {
-            int j0 = from * width;
-            int cols = Math.min(n, to * width) - j0;
-            int stride = (to - from) * width; // this thread's block of C, all rows padded to whole panels
-            float[] out = panelOut[t];
-            if (out.length < blocks * rowsPerBlock * stride) {
-                out = new float[blocks * rowsPerBlock * stride];
-                panelOut[t] = out;
-            }
-            for (int p = from; p < to; p++) {
-                for (int b = 0; b < blocks; b++) {
-                    kernels.panelBlock(ap, b * rowsPerBlock * k, panels[p], k, out,
-                            b * rowsPerBlock * stride + (p - from) * width, stride);
-                }
-            }
-            float[] old = scratchA[t];
-            for (int i = 0; i < m; i++) {
-                int at = cOff + i * ldc + j0;
-                if (beta != 0f) {
-                    c.get(at, old, 0, cols);
-                    kernels.add(out, i * stride, old, 0, cols);
-                }
-                kernels.biasAct(out, i * stride, cols, bias, j0, act);
-                c.put(at, out, i * stride, cols);
-            }
-        });
-    }
-
-    /**
-     * Rows {@code 0..m-1} of A ({@code k} columns, stride {@code lda}) in blocks of {@code r} rows, each block
-     * interleaved step by step ({@code ap[(b·k + p)·r + i] = A[b·r + i][p]}), rows past m zero.
-     */
-    private float[] interleave(NativeBuffer a, int aOff, int lda, int m, int k, int r, int blocks) {
-        int size = blocks * r * k;
-        if (packedRows.length < size) {
-            packedRows = new float[size];
-        }
-        float[] ap = packedRows;
-        ensureScratch(k);
-        float[] row = scratchB[0];
-        for (int i = 0; i < blocks * r; i++) {
-            int base = (i / r) * k * r + i % r;
-            if (i < m) {
-                a.get(aOff + i * lda, row, 0, k);
-                for (int p = 0; p < k; p++) {
-                    ap[base + p * r] = row[p];
-                }
-            } else {
-                for (int p = 0; p < k; p++) {
-                    ap[base + p * r] = 0f;
-                }
-            }
-        }
-        return ap;
     }
 
     /**

@@ -28,8 +28,7 @@ import java.util.List;
  *   x += a·W2ᵀ + b2                              GEMM with beta = 1
  * </pre>
  * Every GEMM is split across the {@link FastOps} thread team by columns (single-threaded BLAS per block), so
- * one team of threads runs the whole pass. With few rows (one short text) the four projections use the
- * kernels' panel product instead of BLAS ({@link FastOps#linear}, {@link LinearWeight}).
+ * one team of threads runs the whole pass.
  * LayerScale is folded into the output projections at compile time ({@code γ·(yWᵀ + b) = y(γW)ᵀ + γb}).
  * Results equal {@link EncoderBlock#forward} up to float rounding (see the differential tests).
  */
@@ -41,9 +40,9 @@ public final class FastTransformer implements AutoCloseable {
     }
 
     /** One block's weights, as the fast path uses them. */
-    private record Block(float[] ln1Gamma, float[] ln1Beta, float ln1Eps, LinearWeight wqkv, float[] bqkv,
-                         LinearWeight wproj, float[] bproj, float[] ln2Gamma, float[] ln2Beta, float ln2Eps,
-                         LinearWeight w1, float[] b1, Act act, LinearWeight w2, float[] b2) {}
+    private record Block(float[] ln1Gamma, float[] ln1Beta, float ln1Eps, NativeBuffer wqkv, float[] bqkv,
+                         NativeBuffer wproj, float[] bproj, float[] ln2Gamma, float[] ln2Beta, float ln2Eps,
+                         NativeBuffer w1, float[] b1, Act act, NativeBuffer w2, float[] b2) {}
 
     private final List<Block> blocks;
     private final int dim;
@@ -102,11 +101,7 @@ public final class FastTransformer implements AutoCloseable {
     }
 
     /** The weight {@code [out, in]} as a native copy, each output row scaled by {@code gamma[row]} when given. */
-    private static LinearWeight weight(Linear l, float[] gamma) {
-        return new LinearWeight(weightBuffer(l, gamma), l.outFeatures(), l.inFeatures());
-    }
-
-    private static NativeBuffer weightBuffer(Linear l, float[] gamma) {
+    private static NativeBuffer weight(Linear l, float[] gamma) {
         if (gamma == null) {
             return NativeBuffer.copyOf(l.weight().value());
         }
@@ -217,7 +212,7 @@ public final class FastTransformer implements AutoCloseable {
         ops.layerNorm(x, 0, h, 0, rows, d, b.ln1Gamma(), b.ln1Beta(), b.ln1Eps());
         t = Profile.lap(profile, Profile.Stage.NORMS, t);
 
-        ops.linear(rows, h, 0, d, b.wqkv(), 0f, qkv, 0, d3, b.bqkv(), Act.IDENTITY); // [T, 3D]
+        ops.gemm(false, true, rows, d3, d, 1f, h, 0, d, b.wqkv(), 0, d, 0f, qkv, 0, d3, b.bqkv(), Act.IDENTITY); // [T, 3D]
         t = Profile.lap(profile, Profile.Stage.ATTENTION_QKV, t);
 
         for (int img = 0; img < batch; img++) {
@@ -231,7 +226,7 @@ public final class FastTransformer implements AutoCloseable {
         t = Profile.lap(profile, Profile.Stage.ATTENTION_CORE, t);
 
         // x += ctx·Wprojᵀ + bproj: GEMM with beta = 1, so the residual add is free
-        ops.linear(rows, ctx, 0, d, b.wproj(), 1f, x, 0, d, b.bproj(), Act.IDENTITY);
+        ops.gemm(false, true, rows, d, d, 1f, ctx, 0, d, b.wproj(), 0, d, 1f, x, 0, d, b.bproj(), Act.IDENTITY);
         Profile.lap(profile, Profile.Stage.ATTENTION_PROJ, t);
     }
 
@@ -246,11 +241,11 @@ public final class FastTransformer implements AutoCloseable {
         t = Profile.lap(profile, Profile.Stage.NORMS, t);
 
         // a = act(h·W1ᵀ + b1), bias and activation applied by each thread to its block of columns
-        ops.linear(rows, h, 0, d, b.w1(), 0f, act, 0, hidden, b.b1(), b.act()); // [T, F]
+        ops.gemm(false, true, rows, hidden, d, 1f, h, 0, d, b.w1(), 0, d, 0f, act, 0, hidden, b.b1(), b.act()); // [T, F]
         t = Profile.lap(profile, Profile.Stage.MLP_FC1, t);
 
         // x += a·W2ᵀ + b2 (beta = 1)
-        ops.linear(rows, act, 0, hidden, b.w2(), 1f, x, 0, d, b.b2(), Act.IDENTITY);
+        ops.gemm(false, true, rows, d, hidden, 1f, act, 0, hidden, b.w2(), 0, hidden, 1f, x, 0, d, b.b2(), Act.IDENTITY);
         Profile.lap(profile, Profile.Stage.MLP_FC2, t);
     }
 
@@ -258,22 +253,9 @@ public final class FastTransformer implements AutoCloseable {
     public long weightBytes() {
         long n = 0;
         for (Block b : blocks) {
-            n += (long) b.wqkv().buffer().length() + b.wproj().buffer().length() + b.w1().buffer().length()
-                    + b.w2().buffer().length();
+            n += (long) b.wqkv().length() + b.wproj().length() + b.w1().length() + b.w2().length();
         }
         return 4 * n;
-    }
-
-    /**
-     * Heap bytes of the weights' panels ({@link LinearWeight}), made by the first pass with at most
-     * {@link FastOps#panelRows()} rows; 0 before.
-     */
-    public long panelBytes() {
-        long n = 0;
-        for (Block b : blocks) {
-            n += b.wqkv().panelBytes() + b.wproj().panelBytes() + b.w1().panelBytes() + b.w2().panelBytes();
-        }
-        return n;
     }
 
     /** Frees the weights' native memory now (the stack must not be used afterwards). */

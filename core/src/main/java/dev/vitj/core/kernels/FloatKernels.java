@@ -56,14 +56,4 @@ public interface FloatKernels {
      * registers and streams A and B through it.
      */
     void matmul(float[] a, int lda, float[] b, int ldb, float[] c, int ldc, int m, int n, int k);
-
-    /**
-     * One block of a product whose operands were laid out for it, for products with few rows (a linear layer on
-     * one short text): {@code c[cOff + i·ldc + j] = Σ_p ap[apOff + p·R + i] · panel[p·W + j]} for
-     * {@code i < R = matmulRows()}, {@code j < W = matmulColumns()}, {@code p < k}. {@code ap} holds R rows of A
-     * interleaved step by step, {@code panel} W columns of B row by row (see {@code dev.vitj.core.fast.LinearWeight}),
-     * so both are read front to back once. Unlike a BLAS call nothing is copied per call: the weight's panels
-     * are made once.
-     */
-    void panelBlock(float[] ap, int apOff, float[] panel, int k, float[] c, int cOff, int ldc);
 }

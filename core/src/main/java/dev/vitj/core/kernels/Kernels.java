@@ -86,17 +86,6 @@ public final class Kernels {
         }
     }
 
-    static void checkPanelBlock(float[] ap, int apOff, float[] panel, int k, float[] c, int cOff, int ldc, int rows,
-                                int columns) {
-        if (k <= 0 || ldc < columns || ap == null || panel == null || c == null || apOff < 0 || cOff < 0
-                || (long) apOff + (long) k * rows > ap.length || (long) k * columns > panel.length
-                || (long) cOff + (long) (rows - 1) * ldc + columns > c.length) {
-            throw new IllegalArgumentException("panelBlock: " + rows + " interleaved rows of A at " + apOff + ", a "
-                    + k + "x" + columns + " panel and a " + rows + "x" + columns + " block of C at " + cOff
-                    + " (stride " + ldc + ") must fit their arrays (k = " + k + ")");
-        }
-    }
-
     static void checkLayerNorm(float[] x, int xOff, float[] y, int yOff, int n, float[] gamma, float[] beta) {
         if (n <= 0) {
             throw new IllegalArgumentException("layerNorm: row length must be positive, got " + n);

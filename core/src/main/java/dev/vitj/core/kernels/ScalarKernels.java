@@ -137,16 +137,6 @@ final class ScalarKernels implements FloatKernels {
     }
 
     @Override
-    public void panelBlock(float[] ap, int apOff, float[] panel, int k, float[] c, int cOff, int ldc) {
-        Kernels.checkPanelBlock(ap, apOff, panel, k, c, cOff, ldc, 1, 1);
-        float s = 0f;
-        for (int p = 0; p < k; p++) {
-            s += ap[apOff + p] * panel[p];
-        }
-        c[cOff] = s;
-    }
-
-    @Override
     public void exp(float[] x, int off, int n) {
         Kernels.checkRange("exp", x, off, n);
         for (int i = 0; i < n; i++) {

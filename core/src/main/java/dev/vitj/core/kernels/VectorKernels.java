@@ -384,26 +384,17 @@ final class VectorKernels implements FloatKernels {
         Kernels.checkMatmul(a, lda, b, ldb, c, ldc, m, n, k, 6, 2 * L);
         for (int i = 0; i < m; i += 6) {
             for (int j = 0; j < n; j += 2 * L) {
-                block(a, i * lda, lda, 1, b, j, ldb, c, i * ldc + j, ldc, k);
+                block(a, lda, b, ldb, c, ldc, i, j, k);
             }
         }
     }
 
-    @Override
-    public void panelBlock(float[] ap, int apOff, float[] panel, int k, float[] c, int cOff, int ldc) {
-        Kernels.checkPanelBlock(ap, apOff, panel, k, c, cOff, ldc, 6, 2 * L);
-        block(ap, apOff, 1, 6, panel, 0, 2 * L, c, cOff, ldc, k); // A interleaved: A[i][p] at p·6 + i
-    }
-
     /**
-     * C[0..5][0..2L-1] (from {@code cOff}, row stride {@code ldc}) = A·B over {@code k} steps, where A[i][p] is
-     * {@code a[aOff + i·aRow + p·aStep]} (a row-major matrix: {@code aRow = lda, aStep = 1}; six interleaved
-     * rows: {@code aRow = 1, aStep = 6}) and B[p][j] is {@code b[bOff + p·ldb + j]}. Twelve accumulators in
-     * registers (AVX2 has 16); per step two loads of B, six broadcasts of A and twelve multiply-adds (measured
-     * ~65 GFLOP/s per Zen 3 core on cache-resident operands; 6 rows beat 4 by a fifth).
+     * C[i..i+5][j..j+2L-1] = A[i..i+5][:]·B[:][j..j+2L-1]: twelve accumulators in registers (AVX2 has 16), per
+     * step two loads of B, six broadcasts of A and twelve multiply-adds (measured ~65 GFLOP/s per Zen 3 core,
+     * 6 rows beat 4 by a fifth).
      */
-    private static void block(float[] a, int aOff, int aRow, int aStep, float[] b, int bOff, int ldb,
-                              float[] c, int cOff, int ldc, int k) {
+    private static void block(float[] a, int lda, float[] b, int ldb, float[] c, int ldc, int i, int j, int k) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00;
         FloatVector c10 = c00;
@@ -416,37 +407,36 @@ final class VectorKernels implements FloatKernels {
         FloatVector c41 = c00;
         FloatVector c50 = c00;
         FloatVector c51 = c00;
-        int a0 = aOff;
-        int a1 = a0 + aRow;
-        int a2 = a1 + aRow;
-        int a3 = a2 + aRow;
-        int a4 = a3 + aRow;
-        int a5 = a4 + aRow;
+        int a0 = i * lda;
+        int a1 = a0 + lda;
+        int a2 = a1 + lda;
+        int a3 = a2 + lda;
+        int a4 = a3 + lda;
+        int a5 = a4 + lda;
         for (int p = 0; p < k; p++) {
-            int bp = bOff + p * ldb;
-            int ap = p * aStep;
+            int bp = p * ldb + j;
             FloatVector b0 = FloatVector.fromArray(S, b, bp);
             FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
-            FloatVector x = FloatVector.broadcast(S, a[a0 + ap]);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
             c00 = fma(x, b0, c00);
             c01 = fma(x, b1, c01);
-            x = FloatVector.broadcast(S, a[a1 + ap]);
+            x = FloatVector.broadcast(S, a[a1 + p]);
             c10 = fma(x, b0, c10);
             c11 = fma(x, b1, c11);
-            x = FloatVector.broadcast(S, a[a2 + ap]);
+            x = FloatVector.broadcast(S, a[a2 + p]);
             c20 = fma(x, b0, c20);
             c21 = fma(x, b1, c21);
-            x = FloatVector.broadcast(S, a[a3 + ap]);
+            x = FloatVector.broadcast(S, a[a3 + p]);
             c30 = fma(x, b0, c30);
             c31 = fma(x, b1, c31);
-            x = FloatVector.broadcast(S, a[a4 + ap]);
+            x = FloatVector.broadcast(S, a[a4 + p]);
             c40 = fma(x, b0, c40);
             c41 = fma(x, b1, c41);
-            x = FloatVector.broadcast(S, a[a5 + ap]);
+            x = FloatVector.broadcast(S, a[a5 + p]);
             c50 = fma(x, b0, c50);
             c51 = fma(x, b1, c51);
         }
-        int o = cOff;
+        int o = i * ldc + j;
         c00.intoArray(c, o);
         c01.intoArray(c, o + L);
         c10.intoArray(c, o + ldc);

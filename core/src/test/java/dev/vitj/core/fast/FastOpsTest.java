@@ -224,60 +224,6 @@ class FastOpsTest {
     }
 
     @Test
-    void linearLayerWithPanelsAndWithBlasMatchesTheDefinition() {
-        Random rnd = new Random(17);
-        FastOps blasOnly = new FastOps(k, Gemm.best(), 2, FastOps.AttentionProducts.BLAS, 0);
-        FastOps scalar = new FastOps(Kernels.scalar(), Gemm.best(), 2, FastOps.AttentionProducts.BLAS, 48);
-        assertEquals(0, scalar.panelRows(), "the scalar kernels never use panels");
-        // few rows (panels, any row count vs the kernels' 6-row blocks), the limit itself, one past it (BLAS);
-        // n not a multiple of the panel width; enough columns to split across both threads
-        for (int m : new int[] {1, 5, 6, 7, 15, FastOps.DEFAULT_PANEL_ROWS, FastOps.DEFAULT_PANEL_ROWS + 1}) {
-            for (int[] nk : new int[][] {{37, 9}, {1030, 130}}) {
-                int n = nk[0], kk = nk[1];
-                for (float beta : new float[] {0f, 1f}) {
-                    int lda = kk + 3, ldc = n + 5, aOff = 2, cOff = 4;
-                    float[] a = random(rnd, aOff + m * lda);
-                    float[] w = random(rnd, n * kk);
-                    float[] c = random(rnd, cOff + m * ldc);
-                    float[] bias = random(rnd, n);
-                    NativeBuffer ab = NativeBuffer.copyOf(a);
-                    LinearWeight weight = new LinearWeight(NativeBuffer.copyOf(w), n, kk);
-                    float[] expected = c.clone();
-                    for (int i = 0; i < m; i++) {
-                        for (int j = 0; j < n; j++) {
-                            double s = bias[j] + beta * (double) c[cOff + i * ldc + j];
-                            for (int p = 0; p < kk; p++) {
-                                s += (double) a[aOff + i * lda + p] * w[j * kk + p];
-                            }
-                            expected[cOff + i * ldc + j] = (float) s;
-                        }
-                        this.k.biasAct(expected, cOff + i * ldc, n, null, 0, Act.GELU);
-                    }
-                    for (FastOps o : new FastOps[] {ops, blasOnly, scalar}) {
-                        NativeBuffer out = NativeBuffer.copyOf(c);
-                        o.linear(m, ab, aOff, lda, weight, beta, out, cOff, ldc, bias, Act.GELU);
-                        float[] got = read(out);
-                        for (int i = 0; i < got.length; i++) {
-                            assertEquals(expected[i], got[i], 2e-5f * Math.max(4f, Math.abs(expected[i])),
-                                    o.describe() + ": m " + m + ", n " + n + ", beta " + beta + " at " + i);
-                        }
-                    }
-                    assertEquals(m <= FastOps.DEFAULT_PANEL_ROWS ? 4L * kk * ((n + k.matmulColumns() - 1)
-                            / k.matmulColumns() * k.matmulColumns()) : 0L, weight.panelBytes(), "panels made only when used");
-                    weight.close();
-                }
-            }
-        }
-        LinearWeight weight = new LinearWeight(NativeBuffer.allocate(12), 4, 3);
-        NativeBuffer small = NativeBuffer.allocate(100);
-        assertThrows(IllegalArgumentException.class, () -> ops.linear(2, small, 0, 3, weight, 0.5f, small, 0, 4, null, Act.IDENTITY));
-        assertThrows(IllegalArgumentException.class, () -> ops.linear(2, small, 0, 2, weight, 0f, small, 0, 4, null, Act.IDENTITY));
-        assertThrows(IllegalArgumentException.class, () -> ops.linear(2, small, 0, 3, weight, 0f, small, 0, 4, new float[3], Act.IDENTITY));
-        assertThrows(IllegalArgumentException.class, () -> new LinearWeight(NativeBuffer.allocate(12), 4, 4));
-        assertThrows(IllegalArgumentException.class, () -> new FastOps(k, Gemm.best(), 2, FastOps.AttentionProducts.BLAS, -1));
-    }
-
-    @Test
     void badShapesAreRejected() {
         NativeBuffer small = NativeBuffer.allocate(100);
         assertThrows(IllegalArgumentException.class, () -> ops.layerNorm(small, 0, small, 0, 11, 10, new float[10], new float[10], 1e-5f));

@@ -289,33 +289,6 @@ class FloatKernelsTest {
     }
 
     @Test
-    void panelBlockMatchesTheDefinition() {
-        Random rnd = new Random(8);
-        for (FloatKernels k : implementations()) {
-            int r = k.matmulRows(), w = k.matmulColumns(), depth = 41, apOff = 7, ldc = w + 5, cOff = 3;
-            float[] ap = random(rnd, apOff + depth * r + 2, 1); // r rows interleaved: A[i][p] = ap[apOff + p·r + i]
-            float[] panel = random(rnd, depth * w, 1); // B[p][j] = panel[p·w + j]
-            float[] c = random(rnd, cOff + r * ldc, 1);
-            float[] before = c.clone();
-            k.panelBlock(ap, apOff, panel, depth, c, cOff, ldc);
-            for (int at = 0; at < c.length; at++) {
-                int i = (at - cOff) / ldc, j = (at - cOff) % ldc;
-                if (at < cOff || i >= r || j >= w) {
-                    assertEquals(before[at], c[at], k.name() + ": entry " + at + " is outside the block");
-                    continue;
-                }
-                double sum = 0;
-                for (int p = 0; p < depth; p++) {
-                    sum += (double) ap[apOff + p * r + i] * panel[p * w + j];
-                }
-                assertEquals(sum, c[at], 1e-4, k.name() + " panelBlock at " + i + "," + j);
-            }
-            assertThrows(IllegalArgumentException.class, () -> k.panelBlock(ap, apOff, panel, depth + 1, c, cOff, ldc));
-            assertThrows(IllegalArgumentException.class, () -> k.panelBlock(ap, apOff, panel, depth, c, cOff + 2 * ldc, ldc));
-        }
-    }
-
-    @Test
     void badRangesAreRejected() {
         for (FloatKernels k : implementations()) {
             float[] x = new float[10];
